@@ -1,0 +1,81 @@
+"""Actions about people on a record: watchers (BK12) and per-record access (BK03, BK19)."""
+from __future__ import annotations
+
+from ...data import system_tables as st
+from ...security import SYSTEM
+from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients
+
+
+class _MemberAction(ActionKind):
+    relation: str
+    present: bool
+    options_schema = {"type": "object", "additionalProperties": False, "required": ["who"],
+                      "properties": {"kind": {}, "who": RECIPIENTS_SCHEMA}}
+
+    def check(self, action, entity, app):
+        yield from check_recipients(action["who"], entity, app, "who")
+
+    def run(self, action, run: ActionRun) -> str:
+        users = run.recipients(action["who"])
+        for user in users:
+            self.apply(user, run)
+        return f"{self.kind}: {', '.join(users) or 'nobody'}"
+
+    def apply(self, user: str, run: ActionRun) -> None:
+        run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
+                               self.relation, self.present, conn=run.conn)
+
+
+class AddWatchers(_MemberAction):
+    """``{"kind": "add_watchers", "who": {"users": ["lawyer1"], "department_heads": ["sales_msk"]}}``"""
+
+    kind, relation, present = "add_watchers", "watcher", True
+
+
+class RemoveWatchers(_MemberAction):
+    """``{"kind": "remove_watchers", "who": {"watchers": true}}`` removes every watcher."""
+
+    kind, relation, present = "remove_watchers", "watcher", False
+
+
+class GrantAccess(_MemberAction):
+    """``{"kind": "grant_access", "who": {"departments": ["call_center"]}}``: these users see the
+    record beyond their role's record rules (a deal dropped on a department, BK19)."""
+
+    kind, relation, present = "grant_access", "granted", True
+
+    def apply(self, user: str, run: ActionRun) -> None:
+        super().apply(user, run)
+        # A denial left by an earlier revoke_access would still win over the grant.
+        run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user, "denied", False,
+                               conn=run.conn)
+
+
+class RevokeAccess(ActionKind):
+    """``{"kind": "revoke_access", "who": {...}, "except": {"fields": ["assignee"]}}``: these users
+    lose access to the record even where their role would show it (BK03, BK19: the others lose
+    access once one of them takes the deal)."""
+
+    kind = "revoke_access"
+    options_schema = {"type": "object", "additionalProperties": False, "required": ["who"],
+                      "properties": {"kind": {}, "who": RECIPIENTS_SCHEMA, "except": RECIPIENTS_SCHEMA}}
+
+    def check(self, action, entity, app):
+        yield from check_recipients(action["who"], entity, app, "who")
+        if "except" in action:
+            yield from check_recipients(action["except"], entity, app, "except")
+
+    def run(self, action, run):
+        kept = set(run.recipients(action["except"])) if "except" in action else set()
+        users = [u for u in run.recipients(action["who"]) if u not in kept]
+        for user in users:
+            run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
+                                   "granted", False, conn=run.conn)
+            run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
+                                   "denied", True, conn=run.conn)
+        for user in kept:  # whoever keeps the record is never locked out by an older denial
+            run.conn.execute(st.record_members.delete().where(
+                st.record_members.c.entity_table == f"{run.app.name}__{run.entity.name}",
+                st.record_members.c.record_id == run.record_id, st.record_members.c.username == user,
+                st.record_members.c.relation == "denied"))
+        return f"revoked: {', '.join(users) or 'nobody'}"

@@ -1,0 +1,63 @@
+"""Meaning checks of rules: entities, pipelines, trigger and action kinds with their options,
+and the names conditions read. Runs once the app's other documents have become specs, so the
+kinds can check fields, stages, users and departments against them."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..core.kinds import Kinds
+from ..core.problems import Code, Problem, pointer
+from ..core.specs import AppSpec
+from .bundle import Document
+from .shape import SchemaSet
+
+
+def _options(kind_name: str, options: dict, schema: dict, schemas: SchemaSet, path: str, at: str) -> list[Problem]:
+    return [Problem(path, at + where, Code.KIND_OPTIONS, f"{kind_name} options: {message}")
+            for where, message in schemas.errors(schema, options)]
+
+
+def check_rules(rules: list[Document], app: AppSpec | None, kinds: Kinds, schemas: SchemaSet) -> Iterator[Problem]:
+    """Every problem of every rule; with ``app`` None only what needs no other document."""
+    from ..automation.context import rule_names
+
+    for doc in rules:
+        data, path = doc.data, doc.path
+        entities = []
+        for i, name in enumerate(data["entities"]):
+            if app is None:
+                continue
+            entity = app.entities.get(name)
+            if entity is None:
+                yield Problem(path, pointer("entities", i), Code.UNKNOWN_ENTITY, f"{name!r} is not an entity of this app")
+            else:
+                entities.append(entity)
+        for i, name in enumerate(data.get("pipelines", ())):
+            if app is not None and not any(p.name == name for e in entities for p in e.pipelines):
+                yield Problem(path, pointer("pipelines", i), Code.UNKNOWN_ENTITY,
+                              f"{name!r} is not a pipeline of {', '.join(data['entities'])}")
+        parts = [("/trigger", data["trigger"], kinds.triggers)]
+        parts += [(pointer("actions", i), action, kinds.actions) for i, action in enumerate(data["actions"])]
+        for at, options, registry in parts:
+            kind_name = options["kind"]
+            if kind_name not in registry:
+                yield Problem(path, at + "/kind", Code.UNKNOWN_KIND,
+                              f"unknown {registry.what} {kind_name!r}; known: {', '.join(registry.names())}")
+                continue
+            kind = registry.get(kind_name)
+            bad = _options(kind_name, options, kind.options_schema, schemas, path, at)
+            yield from bad
+            if bad:
+                continue
+            for entity in entities:
+                for where, message in kind.check(options, entity, app):
+                    yield Problem(path, f"{at}/{where}", Code.BAD_REFERENCE, message)
+        if "condition" in data:
+            inbound = data["trigger"]["kind"] == "webhook"
+            for entity in entities:
+                names = rule_names(entity)
+
+                def known(name: str, names=names) -> bool:
+                    return name in names or (inbound and name.startswith("payload."))
+                for where, code, message in kinds.conditions.problems(data["condition"], known, "/condition"):
+                    yield Problem(path, where, code, message)

@@ -1,0 +1,108 @@
+"""The Flask application factory on Flask-AppBuilder.
+
+FAB provides the database login (form and ``POST /api/v1/security/login`` JWT), the session,
+its user and role screens and the page layout; its tables (``ab_*``) live in the same
+database as Stageflow's, on the same engine. Stageflow's ``sf_user`` stays the identity
+(see :mod:`stageflow.web.security`). Records are served by generic routes that look the app
+and entity up per request (the REST API under ``/api/v1``; the screens under
+``/<app>/<entity>/``), because Flask refuses new routes once it has served a request and apps
+are installed while the server runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+
+from flask import Flask, jsonify
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+from ..runtime import Stageflow
+from .api import create_api_blueprint
+from .menu import StageflowMenu, current_menu
+from .pages import StageflowIndexView
+from .screens import create_screens_blueprint
+from .security import StageflowSecurityManager
+
+SECRET_KEY_VARIABLE = "STAGEFLOW_SECRET_KEY"
+
+
+def _sqla_on(engine: Stageflow):
+    """Flask-SQLAlchemy (FAB's flavour) bound to the engine's own database connection pool."""
+    base = get_sqla_class()
+
+    class StageflowSQLA(base):
+        def _make_engine(self, bind_key, options, app):
+            return engine.db if bind_key is None else super()._make_engine(bind_key, options, app)
+
+    return StageflowSQLA()
+
+
+def _config(app: Flask, engine: Stageflow, secret_key: str | None) -> None:
+    secret = secret_key or os.environ.get(SECRET_KEY_VARIABLE) or secrets.token_hex(32)
+    app.config.update(
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=engine.db.url.render_as_string(hide_password=False),
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+        APP_NAME="Stageflow",
+        AUTH_TYPE=1,  # flask_appbuilder.const.AUTH_DB
+        AUTH_ROLE_ADMIN="Admin",
+        AUTH_ROLE_PUBLIC="Public",
+        AUTH_USER_REGISTRATION=False,
+        AUTH_USERNAME_CI=False,  # sf_user usernames are case-sensitive; the mirror must match exactly
+        FAB_ADD_SECURITY_API=False,
+        FAB_API_SWAGGER_UI=False,
+        FAB_UPDATE_PERMS=True,
+        WTF_CSRF_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(hours=8),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+
+
+def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | None = None) -> Flask:
+    """The web application serving ``engine``: login, start page, REST API, health.
+
+    The session secret comes from ``secret_key``, else ``STAGEFLOW_SECRET_KEY``, else a random
+    one (sessions and tokens then end with the process). ``config`` overrides Flask settings.
+    """
+    app = Flask("stageflow")
+    _config(app, engine, secret_key)
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    app.extensions["stageflow"] = engine
+    # Before FAB: its API views exempt themselves from CSRF only when the extension exists.
+    CSRFProtect(app)
+    db = _sqla_on(engine)
+    with app.app_context():
+        db.init_app(app)
+        appbuilder = AppBuilder(indexview=StageflowIndexView, menu=StageflowMenu(),
+                                security_manager_class=StageflowSecurityManager)
+        appbuilder.init_app(app, db.session)
+    api = create_api_blueprint(app)
+    app.extensions["csrf"].exempt(api)  # token or session callers are checked in api/auth.py
+    app.register_blueprint(api)
+    app.register_blueprint(create_screens_blueprint())
+
+    @app.before_request
+    def refresh_catalog():
+        engine.catalog.refresh()
+
+    @app.context_processor
+    def stageflow_context():
+        return {"stageflow_menu": current_menu}
+
+    @app.get("/health", endpoint="stageflow_health")
+    def health():
+        with engine.db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        broken = {name: [str(p) for p in exc.problems[:20]] for name, exc in engine.catalog.broken.items()}
+        return jsonify(status="degraded" if broken else "ok", database=engine.db.dialect.name,
+                       apps={n: engine.catalog.get(n).revision for n in engine.catalog.names()},
+                       **({"broken_apps": broken} if broken else {}))
+
+    return app

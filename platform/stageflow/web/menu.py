@@ -1,0 +1,107 @@
+"""The menu of apps and entities, built per request from the catalog for the current user.
+
+Apps are loaded while the server runs, so the menu cannot be registered with Flask-AppBuilder
+once at start: :class:`StageflowMenu` appends the user's apps to FAB's static entries (the
+Security screens for administrators) every time the navbar asks for the list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import g
+from flask_appbuilder.menu import Menu, MenuItem
+from markupsafe import Markup, escape
+
+from ..core.specs import Right, label_text
+from ..runtime import Stageflow
+from ..security import Actor, UnknownUser
+from .security import DYNAMIC_MENU_PREFIX, session_username, stageflow_engine
+
+
+def entity_url(app: str, entity: str) -> str:
+    """Where the list screen of an entity lives (the generic screen routes)."""
+    return f"/{app}/{entity}/"
+
+
+@dataclass
+class EntityEntry:
+    name: str
+    label: str
+    url: str
+    rights: frozenset[str]
+    is_handbook: bool
+
+
+@dataclass
+class AppEntry:
+    name: str
+    label: str
+    version: str
+    revision: int
+    entities: list[EntityEntry] = field(default_factory=list)
+
+
+def build_menu(engine: Stageflow, actor: Actor) -> list[AppEntry]:
+    """The apps the actor works in and the entities it may read, labels in the app's locale."""
+    result = []
+    for name in engine.catalog.names():
+        loaded = engine.catalog.get(name)
+        spec = loaded.spec
+        if not (actor.unrestricted or actor.roles_in(name)):
+            continue
+        locale = spec.default_locale
+        entry = AppEntry(name, label_text(spec.label, locale, default=name), spec.version, loaded.revision)
+        for entity in spec.entities.values():
+            rights = engine.catalog.context(name, entity.name).policy(actor).rights
+            if Right.READ not in rights:
+                continue
+            entry.entities.append(EntityEntry(
+                entity.name, label_text(entity.label_plural or entity.label, locale, default=entity.name),
+                entity_url(name, entity.name), frozenset(r.value for r in rights), entity.is_handbook))
+        if entry.entities:
+            result.append(entry)
+    return result
+
+
+def current_actor_or_none() -> Actor | None:
+    """The browser session's actor (cached for the request), or None when nobody is logged in."""
+    if "stageflow_actor" not in g:
+        username = session_username()
+        actor = None
+        if username:
+            try:
+                actor = stageflow_engine().actor(username)
+            except UnknownUser:
+                actor = None
+        g.stageflow_actor = actor
+    return g.stageflow_actor
+
+
+def current_menu() -> list[AppEntry]:
+    if "stageflow_menu" not in g:
+        actor = current_actor_or_none()
+        g.stageflow_menu = build_menu(stageflow_engine(), actor) if actor else []
+    return g.stageflow_menu
+
+
+def menu_label(text: str) -> Markup:
+    """A label for FAB's navbar, which renders ``{{ _(item.label) }}``: Jinja's new-style
+    gettext marks the result safe and applies ``%`` formatting, so metadata labels are escaped
+    here and their percent signs doubled (an app label ``<script>`` or ``100%`` stays text)."""
+    return escape(text).replace("%", "%%")
+
+
+class StageflowMenu(Menu):
+    """FAB's menu plus one dropdown per app of the current user, rebuilt per request."""
+
+    def get_list(self):
+        items = []
+        for app in current_menu():
+            children = [MenuItem(f"{DYNAMIC_MENU_PREFIX}{app.name}.{e.name}", href=e.url, label=menu_label(e.label))
+                        for e in app.entities if not e.is_handbook]
+            handbooks = [MenuItem(f"{DYNAMIC_MENU_PREFIX}{app.name}.{e.name}", href=e.url, label=menu_label(e.label))
+                         for e in app.entities if e.is_handbook]
+            if handbooks:
+                children += [MenuItem("-"), *handbooks]
+            items.append(MenuItem(f"{DYNAMIC_MENU_PREFIX}{app.name}", label=menu_label(app.label), childs=children))
+        return items + list(self.menu)

@@ -1,0 +1,150 @@
+"""Flask-AppBuilder glue: Stageflow's ``sf_user`` is the identity, FAB's ``ab_user`` its mirror.
+
+FAB needs a user row of its own model for the login session and its JWT identity. The
+password, the active flag and the administrator flag live in ``sf_user`` only: a login checks
+the password there (:func:`stageflow.security.users.check_password`) and creates or updates
+the ``ab_user`` row of the same username on the fly. FAB roles are coarse: "Admin" for
+``sf_user.is_admin`` (FAB's own security screens), a plain role otherwise. What anyone may do
+with records comes from the apps' role metadata through the RecordService, never from FAB's
+permission views.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Response, current_app, g, request
+from flask_appbuilder.api import expose, safe
+from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.schemas import login_post
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_jwt_extended import create_access_token, create_refresh_token
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from ..data import system_tables as st
+from ..security.users import check_password
+
+log = logging.getLogger(__name__)
+
+# The FAB role of users who are not platform administrators: no FAB permission is needed to
+# work with records, so it only lets them log in and out.
+USER_ROLE = "Stageflow User"
+# The menu entries built per request from the catalog (see menu.py) carry this prefix; they are
+# already filtered for the user, so FAB's menu permission check lets them through.
+DYNAMIC_MENU_PREFIX = "stageflow:"
+
+
+def stageflow_engine():
+    return current_app.extensions["stageflow"]
+
+
+def _synthetic_email(username: str) -> str:
+    return f"{username}@users.stageflow.invalid"
+
+
+class StageflowSecurityApi(SecurityApi):
+    """``POST /api/v1/security/login``: FAB's JWT login, with ``provider`` optional ("db").
+
+    FAB 5.3's own view answers 500 when ``provider`` is left out (its schema allows that, its
+    code then reads the missing key); found by the schemathesis run.
+    """
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self) -> Response:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return self.response_400(message="Request payload is not a JSON object")
+        try:
+            login = login_post.load({"provider": API_SECURITY_PROVIDER_DB, **payload})
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        if login["provider"] != API_SECURITY_PROVIDER_DB:
+            return self.response_400(message="only the 'db' provider is available")
+        user = self.appbuilder.sm.auth_user_db(login["username"], login["password"])
+        if not user:
+            return self.response_401()
+        tokens = {"access_token": create_access_token(identity=str(user.id), fresh=True)}
+        if login.get("refresh", True):
+            tokens["refresh_token"] = create_refresh_token(identity=str(user.id))
+        return self.response(200, **tokens)
+
+
+class StageflowSecurityManager(SecurityManager):
+    """FAB's SQLAlchemy security manager with authentication delegated to ``sf_user``."""
+
+    security_api = StageflowSecurityApi
+
+    def auth_user_db(self, username, password):
+        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+            return None
+        if "\x00" in username or "\x00" in password or len(username) > 150:
+            return None  # no such user can exist (PostgreSQL text refuses NUL)
+        engine = stageflow_engine()
+        with engine.db.connect() as conn:
+            ok = check_password(conn, username, password)
+            row = conn.execute(select(st.users).where(st.users.c.username == username)).mappings().first()
+        if not ok or row is None:
+            if row is None:  # an unknown user takes as long as a wrong password
+                check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], password)
+            log.info("login failed for %r", username[:150])
+            return None
+        user = self.mirror_user(dict(row))
+        if user:
+            self.update_user_auth_stat(user, True)
+        return user
+
+    def mirror_user(self, row: dict):
+        """Create or update the ``ab_user`` row of an ``sf_user`` row; returns the FAB user."""
+        role = self.find_role(self.auth_role_admin if row["is_admin"] else USER_ROLE) \
+            or self.add_role(USER_ROLE)
+        full_name = (row.get("full_name") or row["username"]).strip() or row["username"]
+        first, _, last = full_name.partition(" ")
+        email = row.get("email") or _synthetic_email(row["username"])
+        user = self.find_user(username=row["username"])
+        holder = self.find_user(email=email)
+        if holder is not None and (user is None or holder.id != user.id):
+            email = _synthetic_email(row["username"])  # ab_user.email is unique; sf_user's is not
+        if user is None:
+            # A random password: ab_user's hash is never used, sf_user holds the real one.
+            return self.add_user(row["username"], first[:64], last[:64] or "-", email, role=role,
+                                 password=secrets.token_urlsafe(32))
+        user.first_name, user.last_name, user.email = first[:64], last[:64] or "-", email
+        user.active = bool(row["active"])
+        user.roles = [role]
+        self.update_user(user)
+        return user
+
+    def load_user(self, pk):
+        """The session's user, only while its ``sf_user`` is still active."""
+        user = super().load_user(pk)
+        if user is None or not sf_user_active(user.username):
+            return None
+        return user
+
+    def has_access(self, permission_name, view_name):
+        if permission_name == "menu_access" and str(view_name).startswith(DYNAMIC_MENU_PREFIX):
+            return True
+        return super().has_access(permission_name, view_name)
+
+    def create_db(self) -> None:
+        super().create_db()
+        if current_app.config.get("FAB_CREATE_DB", True) and not self.find_role(USER_ROLE):
+            self.add_role(USER_ROLE)
+
+
+def sf_user_active(username: str) -> bool:
+    engine = stageflow_engine()
+    with engine.db.connect() as conn:
+        return bool(conn.execute(select(st.users.c.active).where(st.users.c.username == username)).scalar())
+
+
+def session_username() -> str | None:
+    """The username of the browser session's user, or None."""
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.username

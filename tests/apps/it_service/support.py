@@ -1,0 +1,176 @@
+"""The it_service app on a database, driven the way its people use it, and readers of what the
+automation did (records, inboxes, queued e-mails, timeline, run log)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from stageflow.automation import tables as at
+from stageflow.automation.schedules import Schedules
+from stageflow.automation.worker import Automation
+from stageflow.core.registry import Registry
+from stageflow.data.database import write_transaction
+from stageflow.data.timeline import EntryKind, add_comment, comments_of, inbox
+from stageflow.security import SYSTEM
+
+APP = "it_service"
+BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
+# "Today" in the demo data.
+START = dt.datetime(2026, 6, 15, 9, 0, 0)
+
+
+class Clock:
+    """An injectable clock returning naive UTC datetimes; tests move it by hand."""
+
+    def __init__(self, now: dt.datetime = START):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+class RecordingGateway:
+    """Remembers what it was asked to send instead of talking to SMTP or an SMS provider."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.sent: list[tuple[str, str | None, str]] = []
+
+    def send(self, recipient, subject, body):
+        self.sent.append((recipient, subject, body))
+
+
+def recording_gateways() -> Registry:
+    gateways: Registry = Registry("message gateway")
+    for kind in ("email", "sms", "webhook"):
+        gateways.register(RecordingGateway(kind))
+    return gateways
+
+
+class ItApp:
+    """One Stageflow engine with the it_service app installed, and its automation."""
+
+    def __init__(self, sf, clock: Clock):
+        self.sf, self.clock = sf, clock
+        self.automation = Automation(sf, gateways=recording_gateways())
+        self._tokens: dict[str, str] = {}
+
+    # -- acting as people ------------------------------------------------------------------
+    def _who(self, user: str | None):
+        return SYSTEM if user is None else self.sf.actor(user)
+
+    def create(self, entity: str, user: str | None = None, **values) -> dict[str, Any]:
+        return self.sf.records.create(self._who(user), APP, entity, values)
+
+    def update(self, entity: str, record_id: int, user: str | None = None, **values) -> dict[str, Any]:
+        return self.sf.records.update(self._who(user), APP, entity, record_id, values)
+
+    def get(self, entity: str, record_id: int, user: str | None = None) -> dict[str, Any]:
+        return self.sf.records.get(self._who(user), APP, entity, record_id)
+
+    def list(self, entity: str, user: str | None = None, where: dict | None = None, **kw) -> list[dict[str, Any]]:
+        return self.sf.records.list(self._who(user), APP, entity, where=where, limit=500, **kw).items
+
+    def find(self, entity: str, **equal) -> list[dict[str, Any]]:
+        """Records (as the system sees them) whose fields equal the given values, oldest first."""
+        where = {"all": [{"field": k, "op": "eq", "value": v} for k, v in equal.items()]} if equal else None
+        return self.list(entity, where=where, sort="id")
+
+    def press(self, user: str, entity: str, record_id: int, rule_name: str) -> str:
+        """A user presses a rule's button on the record's card."""
+        return self.automation.dispatcher.engine.run_manual(self.sf.actor(user), APP, entity, record_id, rule_name)
+
+    def hook(self, rule_name: str, payload: dict[str, Any]) -> str:
+        """An inbound webhook call to the rule's secret URL."""
+        schedules = Schedules(self.automation.dispatcher.engine)
+        if rule_name not in self._tokens:
+            self._tokens[rule_name] = schedules.webhook_token(APP, rule_name)
+        return schedules.receive(APP, rule_name, self._tokens[rule_name], payload)
+
+    def comment(self, user: str, entity: str, record_id: int, text: str, files: list[int] | None = None) -> None:
+        """A person writes in the record's comment thread (after the record service says they see it)."""
+        self.get(entity, record_id, user)
+        with write_transaction(self.sf.db) as conn:
+            add_comment(conn, APP, entity, record_id, text, author=user, kind=EntryKind.COMMENT, files=files,
+                        now=self.clock())
+
+    def upload(self, user: str, name: str, data: bytes = b"%PDF-1.4 demo") -> int:
+        return self.sf.files.put(name, "application/pdf", data, user, now=self.clock()).id
+
+    def run(self) -> int:
+        return self.automation.run_until_idle()
+
+    def later(self, **delta: float) -> None:
+        """Time passes, then the automation catches up (due timers fire)."""
+        self.clock.advance(**delta)
+        self.run()
+
+    # -- reading what happened -------------------------------------------------------------
+    def _rows(self, query) -> list[dict[str, Any]]:
+        with self.sf.db.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    def inbox(self, user: str) -> list[str]:
+        """Titles of the user's notifications, newest first."""
+        with self.sf.db.connect() as conn:
+            return [n["title"] for n in inbox(conn, user)]
+
+    def emails(self, recipient: str | None = None) -> list[dict[str, Any]]:
+        m = at.messages
+        query = select(m).where(m.c.channel == "email").order_by(m.c.id)
+        if recipient:
+            query = query.where(m.c.recipient == recipient)
+        return self._rows(query)
+
+    def timeline(self, entity: str, record_id: int, include_robots: bool = True) -> list[dict[str, Any]]:
+        with self.sf.db.connect() as conn:
+            return comments_of(conn, APP, entity, record_id, include_robots=include_robots)
+
+    def said(self, entity: str, record_id: int) -> list[str]:
+        return [c["body"] for c in self.timeline(entity, record_id)]
+
+    def runs(self, rule_name: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
+        r = at.rule_runs
+        query = select(r).order_by(r.c.id)
+        if rule_name:
+            query = query.where(r.c.rule == rule_name)
+        if record_id is not None:
+            query = query.where(r.c.record_id == record_id)
+        return self._rows(query)
+
+    def outcomes(self, rule_name: str, record_id: int | None = None) -> list[str]:
+        return [r["outcome"] for r in self.runs(rule_name, record_id)]
+
+    def tasks(self, **equal) -> list[dict[str, Any]]:
+        return self.find("task", **equal)
+
+    def history(self, entity: str, record_id: int) -> list[dict[str, Any]]:
+        return self.sf.records.history(SYSTEM, APP, entity, record_id)
+
+
+# -- small fixture data for tests on an empty database ---------------------------------------------
+
+def make_client(app: ItApp, short_name: str = "Администрация Ерзовского ГП", **values) -> dict[str, Any]:
+    base = {"name": f"{short_name} Городищенского муниципального района", "short_name": short_name,
+            "org_type": "gp_admin", "inn": "3403300010", "district": "gorodishchensky", "city": "erzovka"}
+    return app.create("client", **{**base, **values})
+
+
+def make_folder(app: ItApp, name: str = "Администрация Ерзовского ГП") -> dict[str, Any]:
+    return app.create("document_folder", name=name, folder_type="client", department="sales")
+
+
+def contact_of_portal_user(app: ItApp, username: str) -> dict[str, Any]:
+    return app.find("contact", portal_user=username)[0]
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,210 @@
+"""Shared fixtures for the whole suite.
+
+Backends
+    ``db_url``      one test, two runs: ``test_x[sqlite]`` and ``test_x[postgres]``; a test marked
+                    ``postgres`` gets only the ``[postgres]`` run.
+    ``sqlite_url``  a SQLite file in the test's tmp_path.
+    ``pg_url``      a fresh, empty PostgreSQL database, dropped after the test.
+    ``redis_url`` / ``redis_client``  Redis db 15 (flushed around each ``redis_client`` test).
+
+PostgreSQL and Redis are found through ``STAGEFLOW_TEST_DATABASE_URL`` and
+``STAGEFLOW_TEST_REDIS_URL`` (defaults: the local services on 127.0.0.1). When one is unreachable
+its tests are skipped with the reason, except under ``CI=true``, where they fail: CI never
+silently skips them. Tests that use these fixtures are marked ``postgres`` / ``redis``
+automatically, so ``pytest -m "not postgres and not redis"`` runs without the services.
+
+The suite runs serially (``make test``): ``redis_client`` flushes one shared Redis database.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+BACKENDS = ("sqlite", "postgres")
+
+_POSTGRES_FIXTURES = frozenset({"pg_url", "pg_admin_url"})
+_REDIS_FIXTURES = frozenset({"redis_url", "redis_client"})
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _service_unavailable(what: str, url: str, error: BaseException) -> None:
+    """Fail under CI=true, skip otherwise; never returns."""
+    detail = (str(error).strip().splitlines() or [""])[0]
+    reason = f"{what} unreachable at {url}: {type(error).__name__}: {detail}"
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: {what} tests must run, not skip)", pytrace=False)
+    pytest.skip(f"{reason}; start it or set the URL's environment variable")
+
+
+# --- collection --------------------------------------------------------------------------------
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize every test that (directly or through a fixture) uses ``db_url`` by backend."""
+    if "db_url" not in metafunc.fixturenames:
+        return
+    only_postgres = metafunc.definition.get_closest_marker("postgres") is not None
+    backends = ("postgres",) if only_postgres else BACKENDS
+    params = [
+        pytest.param(b, id=b, marks=[pytest.mark.postgres] if b == "postgres" else [])
+        for b in backends
+    ]
+    metafunc.parametrize("db_url", params, indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by the services their fixtures need, so ``-m`` can select or leave them out."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & _POSTGRES_FIXTURES and item.get_closest_marker("postgres") is None:
+            item.add_marker(pytest.mark.postgres)
+        if names & _REDIS_FIXTURES and item.get_closest_marker("redis") is None:
+            item.add_marker(pytest.mark.redis)
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's root directory (the one holding pyproject.toml)."""
+    return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def mini_bundle(repo_root: Path) -> Path:
+    """``tests/fixtures/valid/mini``: the smallest valid app bundle, for loader and engine tests."""
+    return repo_root / "tests" / "fixtures" / "valid" / "mini"
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/stageflow.db"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """SQLAlchemy URL of a new SQLite file in the test's tmp_path (``sqlite:////.../stageflow.db``)."""
+    return _sqlite_url(tmp_path)
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """SQLAlchemy URL of a PostgreSQL role allowed to create databases.
+
+    ``STAGEFLOW_TEST_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``.
+    Connects once to check it: skips the test when unreachable, fails it under CI=true.
+    Use ``pg_url`` or ``db_url`` for a database of the test's own; never write through this URL.
+    """
+    import sqlalchemy as sa
+
+    url = os.environ.get("STAGEFLOW_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5}, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "unreachable"
+        _service_unavailable("PostgreSQL", url, error)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _pg_admin_engine(pg_admin_url: str):
+    """An AUTOCOMMIT engine on the admin URL, for CREATE/DROP DATABASE."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(
+        pg_admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+        connect_args={"connect_timeout": 5},
+    )
+    yield engine
+    engine.dispose()
+
+
+def _fresh_pg_database(admin_engine, admin_url: str) -> Iterator[str]:
+    """Create ``sf_test_<hex>``, yield its URL, then drop it even if connections are left open."""
+    import sqlalchemy as sa
+
+    name = f"sf_test_{secrets.token_hex(6)}"
+    with admin_engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(_pg_admin_engine, pg_admin_url: str) -> Iterator[str]:
+    """SQLAlchemy URL of a fresh, empty PostgreSQL database ``sf_test_<random hex>``.
+
+    Created through the admin URL before the test, dropped ``WITH (FORCE)`` after it, so engines the
+    test forgot to dispose do not block the drop. Tests using it are marked ``postgres``.
+    """
+    yield from _fresh_pg_database(_pg_admin_engine, pg_admin_url)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLAlchemy URL of an empty database, once per backend: ``test_x[sqlite]``, ``test_x[postgres]``.
+
+    sqlite: ``sqlite:///<tmp_path>/stageflow.db``; postgres: a fresh database as in ``pg_url``.
+    A test marked ``postgres`` runs on PostgreSQL only. The ``[postgres]`` runs carry the
+    ``postgres`` marker (``-m "not postgres"`` keeps only SQLite).
+    """
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    admin_url = request.getfixturevalue("pg_admin_url")
+    admin_engine = request.getfixturevalue("_pg_admin_engine")
+    yield from _fresh_pg_database(admin_engine, admin_url)
+
+
+# --- Redis -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the Redis database the tests may use and flush.
+
+    ``STAGEFLOW_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/15``. Pinged once: skips when
+    unreachable, fails under CI=true. Tests using it are marked ``redis``.
+    """
+    import redis
+
+    url = os.environ.get("STAGEFLOW_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
+    try:
+        client.ping()
+    except Exception as error:  # noqa: BLE001 - any failure to ping means "unreachable"
+        _service_unavailable("Redis", url, error)
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def redis_client(redis_url: str):
+    """A ``redis.Redis`` on ``redis_url`` whose database is flushed before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=10)
+    client.flushdb()
+    try:
+        yield client
+    finally:
+        client.flushdb()
+        client.close()
