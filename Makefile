@@ -7,7 +7,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.stageflow-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test bench screenshots clean
+.PHONY: venv demo test bench clean
 
 venv: $(STAMP)
 
@@ -16,14 +16,19 @@ $(STAMP): pyproject.toml
 	$(PIP) install -e '.[dev]'
 	touch $@
 
-# Loads the sample apps into a SQLite file, creates an admin user, prints its login and
-# serves on http://127.0.0.1:5000.
+# Loads the sample apps with demo data into a SQLite file, creates the user "admin" if missing
+# (printing its password then; a second run keeps it) and serves on http://127.0.0.1:$(DEMO_PORT).
+DEMO_DB   ?= sqlite:///$(CURDIR)/stageflow-demo.db
+DEMO_PORT ?= 5000
 demo: venv
-	$(VENV)/bin/stageflow demo
+	$(VENV)/bin/stageflow demo --db '$(DEMO_DB)'
+	$(VENV)/bin/stageflow create-admin admin --db '$(DEMO_DB)'
+	$(VENV)/bin/stageflow serve --db '$(DEMO_DB)' --port $(DEMO_PORT)
 
-# Plain serial pytest: the PostgreSQL/Redis fixtures share one Redis db, so no -n by default.
+# ruff first (seconds), then plain serial pytest (each session has its own databases and Redis prefix).
 # Extra options: make test PYTEST_ARGS='-k records -x'
 test: venv
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: venv
@@ -31,10 +36,6 @@ bench: venv
 		[ -e "$$f" ] || { echo "no benchmarks in bench/"; break; }; \
 		echo "== $$f"; $(PY) $$f; \
 	done
-
-# The README's pictures (docs/screenshots/), taken in headless Chromium from a fresh demo database.
-screenshots: venv
-	$(PY) -m pytest -q tests/browser/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

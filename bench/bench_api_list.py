@@ -28,10 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-
 from bench_schema import fill  # noqa: E402
 from benchapp import APP, DEFAULT_PG_URL, ENTITY, fresh_pg_database, machine, pg_reachable, summary, write_bundle  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
 from stageflow.runtime import create_stageflow  # noqa: E402
 from stageflow.security.users import set_admin  # noqa: E402
 from stageflow.web import create_app  # noqa: E402

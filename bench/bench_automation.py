@@ -63,9 +63,9 @@ from benchapp import (
     pg_reachable,
     write_bundle,
 )
+
 from stageflow.data.database import write_transaction
 from stageflow.runtime import create_stageflow
-
 from tests.automation.reliability_support import CeleryWorker, Doorbell, wait_until
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"

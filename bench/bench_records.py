@@ -8,10 +8,17 @@ issue): create (validation, history, outbox included) within 2x of a raw insert;
     python bench/bench_records.py --db sqlite --rows 500
     python bench/bench_records.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/bench_records.py --json results.json --profile
+    python bench/bench_records.py --db sqlite --prefill 100000          # at scale
+    python bench/bench_records.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres --prefill 1000000
 
 ``--db`` may be repeated: ``sqlite`` is a SQLite file in a temp folder, a ``sqlite:///`` URL is
 used as given (it must not hold a ``bench`` app), a PostgreSQL URL is the server on which a fresh
 database ``sf_bench_<hex>`` is created and dropped at the end.
+
+``--prefill N`` bulk-fills the table with N rows (and ``sf_outbox`` with their N processed
+``created`` events, as a system that made those records through the service would hold) before
+anything is timed: ``INSERT ... SELECT generate_series`` on PostgreSQL, ``executemany`` in
+batches on SQLite, then ``ANALYZE``. Setup, not measured.
 """
 from __future__ import annotations
 
@@ -32,10 +39,23 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
 import sqlalchemy as sa  # noqa: E402
+from bench_schema import fill as pg_fill  # noqa: E402
+from benchapp import (  # noqa: E402
+    APP,
+    DEFAULT_PG_URL,
+    ENTITY,
+    STAGES,
+    STATUSES,
+    USERS,
+    fresh_pg_database,
+    machine,
+    pg_reachable,
+    summary,
+    write_bundle,
+)
 
-from benchapp import (APP, DEFAULT_PG_URL, ENTITY, STATUSES, USERS, fresh_pg_database,  # noqa: E402
-                      machine, pg_reachable, summary, write_bundle)
 from stageflow.data import system_tables as st  # noqa: E402
+from stageflow.data.events import OUTBOX_INSERT, dumps  # noqa: E402
 from stageflow.runtime import create_stageflow  # noqa: E402
 
 TARGETS = {"create": 2.0, "list": 1.5}
@@ -74,12 +94,66 @@ def stored_row(values: dict, now: dt.datetime) -> dict:
             "updated_by": "system", "pipeline": "flow", "stage": "todo", "stage_changed_at": now}
 
 
+# -- prefill ------------------------------------------------------------------------------------
+
+PREFILL_BATCH = 20_000
+PREFILL_START = dt.datetime(2026, 1, 1, 9, 30)
+
+
+def prefill_row(g: int, now: dt.datetime) -> dict:
+    """Row ``g`` as bench_schema's ``INSERT ... SELECT`` makes it on PostgreSQL (same spread)."""
+    return {"version": 1, "created_at": now, "created_by": "system", "updated_at": now, "updated_by": "system",
+            "pipeline": "flow", "stage": STAGES[g % len(STAGES)], "stage_changed_at": now,
+            "title": f"Task {g}", "amount": Decimal(g % 10_000_000) / 100,
+            "due": dt.date(2026, 1, 1) + dt.timedelta(days=g % 700), "assignee": USERS[g % len(USERS)],
+            "status": STATUSES[(g // 7) % len(STATUSES)], "quantity": g % 500, "flag": g % 2 == 0,
+            "notes": f"Some notes about task {g}" if g % 3 == 0 else None, "reference": f"REF-{g:08d}",
+            "started_at": PREFILL_START + dt.timedelta(hours=g % 5000)}
+
+
+def prefill_event(g: int, now: dt.datetime) -> dict:
+    return {"app": APP, "entity": ENTITY, "record_id": g, "event": "created",
+            "payload": json.dumps({"values": {"title": f"Task {g}", "status": "open"}}), "actor": "system",
+            "created_at": now, "processed_at": now}
+
+
+def prefill_outbox_pg(engine, rows: int) -> None:
+    g = sa.func.generate_series(1, rows).column_valued("g")
+    payload = sa.literal('{"values":{"title":"Task ') + sa.cast(g, sa.String) + sa.literal('","status":"open"}}')
+    now = sa.func.now()
+    events = sa.select(sa.literal(APP), sa.literal(ENTITY), g, sa.literal("created"), payload,
+                       sa.literal("system"), now, now)
+    with engine.begin() as conn:
+        conn.execute(st.outbox.insert().from_select(
+            ["app", "entity", "record_id", "event", "payload", "actor", "created_at", "processed_at"], events))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE sf_outbox")
+
+
+def prefill(engine, table, rows: int) -> float:
+    """Fill an empty table with ``rows`` records and the outbox with their events; seconds taken."""
+    start = time.perf_counter()
+    if engine.dialect.name == "postgresql":
+        pg_fill(engine, table.name, rows)
+        prefill_outbox_pg(engine, rows)
+        return time.perf_counter() - start
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    for first in range(1, rows + 1, PREFILL_BATCH):
+        numbers = range(first, min(first + PREFILL_BATCH, rows + 1))
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [prefill_row(g, now) for g in numbers])
+            conn.execute(st.outbox.insert(), [prefill_event(g, now) for g in numbers])
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return time.perf_counter() - start
+
+
 # -- create -------------------------------------------------------------------------------------
 
 def bench_create(sf, table, n: int, rng: random.Random) -> dict:
-    service_in = api_inputs(n + 50, rng)
-    raw_in = api_inputs(n + 50, rng)
-    service_t, raw_t = [], []
+    """Service create against a raw insert, and against raw doing the same writes (row + event)."""
+    inputs = {side: api_inputs(n + 50, rng) for side in ("service", "raw", "raw+event")}
+    times: dict[str, list[float]] = {side: [] for side in inputs}
 
     def service_op(values):
         start = time.perf_counter()
@@ -93,17 +167,29 @@ def bench_create(sf, table, n: int, rng: random.Random) -> dict:
             conn.execute(table.insert(), row)
         return time.perf_counter() - start
 
-    for values in service_in[:50]:  # warm-up: caches, pool, statement compilation
-        service_op(values)
-    for values in raw_in[:50]:
-        raw_op(values)
-    # Interleave blocks of 50 (alternating which goes first) so drift hits both sides alike.
+    def raw_event_op(values):
+        row = stored_row(values, sf.clock())
+        start = time.perf_counter()
+        with sf.db.begin() as conn:
+            record_id = conn.execute(table.insert(), row).inserted_primary_key[0]
+            conn.execute(OUTBOX_INSERT, {"app": APP, "entity": ENTITY, "record_id": record_id, "event": "created",
+                                         "payload": dumps({"values": values, "automation": True}),
+                                         "actor": "system", "created_at": row["created_at"]})
+        return time.perf_counter() - start
+
+    ops = {"service": service_op, "raw": raw_op, "raw+event": raw_event_op}
+    sides = list(ops)
+    for side in sides:  # warm-up: caches, pool, statement compilation
+        for values in inputs[side][:50]:
+            ops[side](values)
+    # Interleave blocks of 50 (rotating which side goes first) so drift hits every side alike.
     for block, start in enumerate(range(50, n + 50, 50)):
-        order = (("s", service_in), ("r", raw_in)) if block % 2 == 0 else (("r", raw_in), ("s", service_in))
-        for side, inputs in order:
-            for values in inputs[start:min(start + 50, n + 50)]:
-                (service_t if side == "s" else raw_t).append(service_op(values) if side == "s" else raw_op(values))
-    return compare("create", service_t, raw_t)
+        for side in sides[block % 3:] + sides[:block % 3]:
+            for values in inputs[side][start:min(start + 50, n + 50)]:
+                times[side].append(ops[side](values))
+    return {"create": compare("create", times["service"], times["raw"]),
+            "create (same writes)": compare("create vs raw row + outbox event",
+                                            times["service"], times["raw+event"])}
 
 
 # -- list ---------------------------------------------------------------------------------------
@@ -148,7 +234,7 @@ def bench_list(sf, table, repeat: int) -> dict:
 
 
 def time_pair(name: str, service, raw, repeat: int) -> dict:
-    for _ in range(20):
+    for _ in range(min(20, repeat)):
         service(), raw()
     service_t, raw_t = [], []
     for i in range(repeat):
@@ -191,19 +277,23 @@ def profile(sf, n: int, repeat: int, rng: random.Random) -> str:
 
 # -- one backend --------------------------------------------------------------------------------
 
-def run_backend(label: str, url: str, rows: int, repeat: int, want_profile: bool) -> dict:
+def run_backend(label: str, url: str, rows: int, repeat: int, want_profile: bool, prefilled: int = 0) -> dict:
     with tempfile.TemporaryDirectory(prefix="sf_bench_") as tmp:
         sf = create_stageflow(url, files_dir=Path(tmp) / "files")
         try:
             sf.install(write_bundle(Path(tmp) / "bundle"))
             table = sf.catalog.context(APP, ENTITY).table
+            prefill_seconds = prefill(sf.db, table, prefilled) if prefilled else 0.0
+            if prefilled:
+                print(f"{label}: prefilled {prefilled:,} rows and events in {prefill_seconds:.1f} s", flush=True)
             rng = random.Random(20261123)
-            results = {"create": bench_create(sf, table, rows, rng)}
+            results = bench_create(sf, table, rows, rng)
             with sf.db.connect() as conn:
                 total = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                 outbox = conn.execute(sa.select(sa.func.count()).select_from(st.outbox)).scalar_one()
             results.update(bench_list(sf, table, repeat))
-            report = {"backend": label, "table_rows": total, "outbox_rows": outbox, "results": results}
+            report = {"backend": label, "prefilled": prefilled, "prefill_seconds": prefill_seconds,
+                      "table_rows": total, "outbox_rows": outbox, "results": results}
             if want_profile:
                 report["profile"] = profile(sf, min(rows, 500), min(repeat, 200), rng)
             return report
@@ -244,13 +334,15 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=200, help="timed list calls per side (default 200)")
     parser.add_argument("--json", help="write the machine-readable results to this file")
     parser.add_argument("--profile", action="store_true", help="also cProfile the service side")
+    parser.add_argument("--prefill", type=int, default=0, metavar="N",
+                        help="bulk-fill the table with N rows (and the outbox with their events) first")
     args = parser.parse_args(argv)
     reports, pg_seen = [], None
     for label, admin_url, url in backends(args):
         if admin_url is None:
             with tempfile.TemporaryDirectory(prefix="sf_bench_db_") as tmp:
                 url = f"sqlite:///{tmp}/bench.db" if url == "sqlite" else url
-                reports.append(run_backend(label, url, args.rows, args.repeat, args.profile))
+                reports.append(run_backend(label, url, args.rows, args.repeat, args.profile, args.prefill))
         else:
             reason = pg_reachable(admin_url)
             if reason:
@@ -258,10 +350,10 @@ def main(argv=None) -> int:
                 continue
             pg_seen = admin_url
             with fresh_pg_database(admin_url) as pg_url:
-                reports.append(run_backend(label, pg_url, args.rows, args.repeat, args.profile))
+                reports.append(run_backend(label, pg_url, args.rows, args.repeat, args.profile, args.prefill))
         print_report(reports[-1])
     result = {"benchmark": "records", "date": dt.date.today().isoformat(), "machine": machine(pg_seen),
-              "rows_per_side": args.rows, "list_repeat": args.repeat, "page": PAGE,
+              "rows_per_side": args.rows, "list_repeat": args.repeat, "page": PAGE, "prefill": args.prefill,
               "reports": [{k: v for k, v in r.items() if k != "profile"} for r in reports]}
     text = json.dumps(result, indent=2)
     if args.json:

@@ -29,10 +29,20 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
 import sqlalchemy as sa  # noqa: E402
+from benchapp import (  # noqa: E402
+    APP,
+    DEFAULT_PG_URL,
+    ENTITY,
+    STAGES,
+    STATUSES,
+    USERS,
+    fresh_pg_database,
+    machine,
+    pg_reachable,
+    write_bundle,
+)
 from sqlalchemy import event  # noqa: E402
 
-from benchapp import (APP, DEFAULT_PG_URL, ENTITY, STAGES, STATUSES, USERS, fresh_pg_database,  # noqa: E402
-                      machine, pg_reachable, write_bundle)
 from stageflow.metadata import check_documents, read_bundle  # noqa: E402
 from stageflow.runtime import create_stageflow  # noqa: E402
 

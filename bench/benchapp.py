@@ -15,8 +15,8 @@ import secrets
 import sqlite3
 import statistics
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 

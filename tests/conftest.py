@@ -5,7 +5,8 @@ Backends
                     ``postgres`` gets only the ``[postgres]`` run.
     ``sqlite_url``  a SQLite file in the test's tmp_path.
     ``pg_url``      a fresh, empty PostgreSQL database, dropped after the test.
-    ``redis_url`` / ``redis_client``  Redis db 15 (flushed around each ``redis_client`` test).
+    ``redis_url`` / ``redis_prefix`` / ``redis_client``  the Redis server and the key prefix a test
+                    owns (``sf_test_<session hex>:<test hex>:``); only keys under it are deleted.
 
 PostgreSQL and Redis are found through ``STAGEFLOW_TEST_DATABASE_URL`` and
 ``STAGEFLOW_TEST_REDIS_URL`` (defaults: the local services on 127.0.0.1). When one is unreachable
@@ -13,7 +14,9 @@ its tests are skipped with the reason, except under ``CI=true``, where they fail
 silently skips them. Tests that use these fixtures are marked ``postgres`` / ``redis``
 automatically, so ``pytest -m "not postgres and not redis"`` runs without the services.
 
-The suite runs serially (``make test``): ``redis_client`` flushes one shared Redis database.
+Isolation: every session has its own PostgreSQL databases and Redis key prefix, and Hypothesis
+keeps its caches in a temporary folder, so two runs at once (or a run after a crashed one) do not
+see each other's state and nothing is written into the checkout.
 """
 from __future__ import annotations
 
@@ -24,12 +27,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_keys import SESSION_REDIS_PREFIX, delete_keys
+
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 BACKENDS = ("sqlite", "postgres")
 
 _POSTGRES_FIXTURES = frozenset({"pg_url", "pg_admin_url"})
-_REDIS_FIXTURES = frozenset({"redis_url", "redis_client"})
+_REDIS_FIXTURES = frozenset({"redis_url", "redis_prefix", "redis_client"})
 
 
 def _in_ci() -> bool:
@@ -71,6 +76,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --- paths -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def _hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Hypothesis (under schemathesis) writes caches into ``./.hypothesis``: give it a temporary one."""
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:  # the dev extras are not installed: nothing will write there
+        return
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
@@ -140,6 +155,9 @@ def _fresh_pg_database(admin_engine, admin_url: str) -> Iterator[str]:
     name = f"sf_test_{secrets.token_hex(6)}"
     with admin_engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database needs no durable commits: waiting for the WAL flush on every commit
+        # made write-heavy tests several times slower than on SQLite.
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -177,11 +195,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 # --- Redis -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """URL of the Redis database the tests may use and flush.
+def redis_url() -> Iterator[str]:
+    """URL of the Redis database the tests use, shared with other runs: write only under a prefix.
 
     ``STAGEFLOW_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/15``. Pinged once: skips when
-    unreachable, fails under CI=true. Tests using it are marked ``redis``.
+    unreachable, fails under CI=true. Tests using it are marked ``redis``. At the end of the
+    session the keys under this session's prefix are deleted.
     """
     import redis
 
@@ -190,21 +209,34 @@ def redis_url() -> str:
     try:
         client.ping()
     except Exception as error:  # noqa: BLE001 - any failure to ping means "unreachable"
+        client.close()
         _service_unavailable("Redis", url, error)
+    try:
+        yield url
+        delete_keys(client, SESSION_REDIS_PREFIX)
     finally:
         client.close()
-    return url
 
 
 @pytest.fixture
-def redis_client(redis_url: str):
-    """A ``redis.Redis`` on ``redis_url`` whose database is flushed before and after the test."""
+def redis_prefix(redis_url: str) -> str:
+    """The key prefix this test owns, ``sf_test_<session hex>:<test hex>:``.
+
+    Name every key (and Celery's ``global_keyprefix``) with it; ``redis_client`` deletes its keys
+    before and after the test.
+    """
+    return f"{SESSION_REDIS_PREFIX}{secrets.token_hex(4)}:"
+
+
+@pytest.fixture
+def redis_client(redis_url: str, redis_prefix: str):
+    """A ``redis.Redis`` on ``redis_url``; the keys under ``redis_prefix`` are deleted around the test."""
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=10)
-    client.flushdb()
+    delete_keys(client, redis_prefix)
     try:
         yield client
     finally:
-        client.flushdb()
+        delete_keys(client, redis_prefix)
         client.close()

@@ -19,7 +19,9 @@ def run(*args: str, ok: bool = True):
 
 
 def same_tree(left: Path, right: Path) -> bool:
-    files = lambda root: sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    def files(root: Path) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
     if files(left) != files(right):
         return False
     return all((left / f).read_bytes() == (right / f).read_bytes() for f in files(left))
@@ -47,7 +49,7 @@ def test_validate_reports_every_problem_with_path_pointer_and_code(mini_bundle, 
     result = run("validate", bundle.root, ok=False)
     lines = result.output.strip().splitlines()
     assert f"{bundle.root.as_posix()}/entities/deal.json:/fields/1/options/entity: unknown_entity" in lines[0]
-    assert any("pipelines/sales.json:/stages/1/required_fields/0: unknown_field" in l for l in lines)
+    assert any("pipelines/sales.json:/stages/1/required_fields/0: unknown_field" in line for line in lines)
 
 
 def test_load_export_round_trips_byte_identical(mini_bundle, tmp_path):

@@ -8,10 +8,13 @@ leaves nothing (build/, *.egg-info) in the working tree.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
+import venv
 import zipfile
 from pathlib import Path
 
@@ -55,6 +58,8 @@ def test_wheel_ships_metaschema(repo_root: Path, wheel_names: set[str]) -> None:
     assert "stageflow/metaschema/entity.schema.json" in wheel_names
     for schema in (repo_root / "metaschema").glob("*.schema.json"):
         assert f"stageflow/metaschema/{schema.name}" in wheel_names
+    # The upgrade functions of older formats are code beside the schemas.
+    assert {"stageflow/metaschema/__init__.py", "stageflow/metaschema/upgrades.py"} <= wheel_names
 
 
 def test_wheel_ships_every_sample_app(repo_root: Path, wheel_names: set[str]) -> None:
@@ -131,3 +136,44 @@ def test_installed_wheel_finds_its_data(
     assert set(app_names) <= set(found["apps_listed"])
     assert Path(found["metaschema_dir"]) == installed / "metaschema"
     assert [Path(p) for p in found["sample_apps"]] == [installed / "sample_apps" / n for n in app_names]
+
+
+def _venv_with_wheel(wheel_path: Path, root: Path) -> Path:
+    """A new venv at ``root`` with the wheel installed, its dependencies borrowed from this one.
+
+    ``--system-site-packages`` shares the base interpreter's packages; a ``.pth`` line adds the
+    running environment's site-packages after the venv's own (as a plain path, so its ``.pth``
+    hooks, such as an editable install of this checkout, stay off). Nothing is downloaded.
+    """
+    venv.EnvBuilder(system_site_packages=True, with_pip=False, symlinks=True).create(root)
+    python = root / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True, timeout=60).stdout.strip())
+    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (site / "zz_test_dependencies.pth").write_text("".join(f"{p}\n" for p in ours), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+         "--no-index", str(wheel_path)], capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, f"pip install failed:\n{done.stdout}\n{done.stderr}"
+    return site
+
+
+def test_installed_wheel_validates_its_bundled_sample_app_from_outside_the_checkout(
+    repo_root: Path, wheel_path: Path, tmp_path: Path,
+) -> None:
+    """The console script of a wheel installed in a fresh venv checks the sample app it ships."""
+    site = _venv_with_wheel(wheel_path, tmp_path / "venv")
+    bundled = site / "stageflow" / "sample_apps" / "bankruptcy_crm"
+    assert (bundled / "app.json").is_file()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
+    where = subprocess.run([tmp_path / "venv" / "bin" / "python", "-c", "import stageflow; print(stageflow.__file__)"],
+                           capture_output=True, text=True, timeout=60, cwd=outside, env=env)
+    assert Path(where.stdout.strip()) == site / "stageflow" / "__init__.py", where.stderr
+    done = subprocess.run([tmp_path / "venv" / "bin" / "stageflow", "validate", str(bundled)],
+                          capture_output=True, text=True, timeout=120, cwd=outside, env=env)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    assert done.stdout.startswith(f"ok {bundled}: app bankruptcy_crm ")
+    assert not outside.is_relative_to(repo_root) and list(outside.iterdir()) == []

@@ -1,4 +1,4 @@
-"""The ``stageflow`` command line: validate, load, export, serve, demo, backup and restore."""
+"""The ``stageflow`` command line: validate, load, export, fmt, create-admin, serve, demo, worker, backup, restore."""
 from __future__ import annotations
 
 import os
@@ -6,16 +6,16 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import make_url
 
 from .core import MetadataError, default_kinds
 from .data.backup import RestoreRefused, backup, restore
 from .data.schema_sync import SchemaChangeRefused
 from .data.seed import load_seed
+from .demo import ADMIN, ensure_admin, load_sample_apps, settle_events
 from .metadata import Canonicalizer, SchemaSet, check_bundle
 from .metadata.export import canonical_files, write_bundle
-from .demo import ensure_admin, load_sample_apps
 from .runtime import create_stageflow
-from .security.users import set_admin
 
 DB_OPTION = click.option("--db", "db_url", envvar="STAGEFLOW_DATABASE_URL", default=None,
                          help="Database URL (default: a SQLite file stageflow.db here).")
@@ -109,27 +109,52 @@ def fmt(path, check) -> None:
     sys.exit(1 if check and changed else 0)
 
 
+def _db_hint(db_url: str | None) -> str:
+    """`` --db URL`` for a command to copy, the password hidden; empty for the default database."""
+    if not db_url:
+        return ""
+    return f" --db {make_url(db_url).render_as_string(hide_password=True)}"
+
+
 @main.command("create-admin")
-@click.argument("username", default="admin")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.argument("username", default=ADMIN)
+@click.option("--password", envvar="STAGEFLOW_ADMIN_PASSWORD", default=None,
+              help="The new password (default: a random one, printed once).")
+@click.option("--reset", is_flag=True, help="Also set the password of an existing user and make it an administrator.")
 @click.option("--email", default=None)
 @DB_OPTION
-def create_admin(username, password, email, db_url) -> None:
-    """Create an administrator (or reset its password)."""
+def create_admin(username, password, reset, email, db_url) -> None:
+    """Create an administrator if it does not exist yet; never prompts.
+
+    An existing user keeps its password unless --reset is given, so running this again is safe.
+    """
     engine = create_stageflow(db_url)
     try:
-        with engine.db.begin() as conn:
-            new = set_admin(conn, username, password, email)
+        outcome = ensure_admin(engine, password, username, reset=reset, email=email)
     except ValueError as exc:
         _fail([str(exc)])
-    click.echo(f"{'created' if new else 'updated'} administrator {username}")
+    finally:
+        engine.close()
+    reset_hint = f"stageflow create-admin {username} --reset [--password PASSWORD]{_db_hint(db_url)}"
+    if outcome.password is None:
+        if not outcome.is_admin:
+            _fail([f"user {username} exists but is not an active administrator; nothing changed. "
+                   f"To make it one with a new password: {reset_hint}"])
+        click.echo(f"administrator {username} exists; its password is unchanged. To set a new one: {reset_hint}")
+        return
+    click.echo(f"{'created' if outcome.created else 'updated'} administrator {username}")
+    click.echo(f"login: {username}")
+    click.echo(f"password: {outcome.password if password is None else '(the one given)'}")
 
 
 def _serve(engine, host: str, port: int) -> None:
     from .web import create_app
 
+    # The app first: Flask-AppBuilder creates its tables on start, which on SQLite must not race
+    # the automation worker's first writes ("database is locked").
+    app = create_app(engine)
     engine.start_automation()
-    create_app(engine).run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
 @main.command()
@@ -142,22 +167,22 @@ def serve(host, port, db_url) -> None:
 
 
 @main.command()
-@click.option("--db", "db_url", default=None, help="Database URL (default: SQLite file stageflow-demo.db).")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--no-serve", is_flag=True, help="Prepare the demo database and exit.")
-def demo(db_url, host, port, no_serve) -> None:
-    """Load the three sample apps with demo data, create an admin and serve."""
+@click.option("--db", "db_url", default=None, help="Database URL (default: SQLite file stageflow-demo.db here).")
+def demo(db_url) -> None:
+    """Load the three sample apps with their demo data, then return; running it again adds nothing.
+
+    ``make demo`` follows it with ``create-admin`` and ``serve`` on the same database.
+    """
     db_url = db_url or f"sqlite:///{Path('stageflow-demo.db').resolve()}"
     engine = create_stageflow(db_url)
-    for loaded in load_sample_apps(engine):
-        click.echo(f"app {loaded.app}: revision {loaded.revision}, {loaded.records_added} demo records added")
-    password = ensure_admin(engine, os.environ.get("STAGEFLOW_ADMIN_PASSWORD"))
-    click.echo(f"login: admin / {password}")
+    try:
+        for loaded in load_sample_apps(engine):
+            click.echo(f"app {loaded.app}: revision {loaded.revision}, {loaded.records_added} demo records added")
+        click.echo(f"automation: {settle_events(engine)} queued events settled")
+    finally:
+        engine.close()
     click.echo(f"database: {db_url}")
-    if not no_serve:
-        click.echo(f"serving on http://{host}:{port}")
-        _serve(engine, host, port)
+    click.echo(f"next: stageflow create-admin admin{_db_hint(db_url)}; stageflow serve{_db_hint(db_url)}")
 
 
 @main.command()

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import Engine
 
+from .automation import tables as automation_tables  # noqa: F401  (registers the sf_* automation tables)
 from .core.kinds import Kinds, default_kinds
 from .data import AppCatalog, FileStore, RecordService, SchemaSync, default_stage_gates, open_database
 from .data.database import write_transaction
-from .automation import tables as automation_tables  # noqa: F401  (registers the sf_* automation tables)
 from .data.installer import AppInstaller, InstallResult
 from .data.records import utcnow
 from .metadata import SchemaSet

@@ -7,6 +7,11 @@ working folder (beat keeps its ``celerybeat-schedule`` file in the current folde
 PostgreSQL ``application_name`` (``PGAPPNAME``), so a test can see from ``pg_stat_activity`` and
 ``pg_locks`` what a worker's transaction is doing at this moment.
 
+Redis is shared with other test runs: with a ``key_prefix`` every Celery key (queues, bindings,
+unacked tasks) of the workers and the doorbell is written under it (kombu's
+``global_keyprefix``; the workers read it from a Celery config module in their folder, named by
+``CELERY_CONFIG_MODULE``), so runs never consume each other's tasks.
+
 Why PostgreSQL only: SQLite has one writer at a time, so two worker processes would take turns
 on the write lock instead of running in parallel; the dispatcher's ``FOR UPDATE SKIP LOCKED``
 claim is the PostgreSQL path.
@@ -70,6 +75,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0
 
 # -- workers ------------------------------------------------------------------------------------
 
+CELERY_CONFIG_MODULE = "sf_test_celeryconfig"
+
+
+def broker_transport_options(key_prefix: str) -> dict[str, str]:
+    return {"global_keyprefix": key_prefix} if key_prefix else {}
+
+
 class CeleryWorker:
     """One ``stageflow worker`` (or a plain ``celery worker`` without beat) in a process group.
 
@@ -80,15 +92,20 @@ class CeleryWorker:
     """
 
     def __init__(self, name: str, db_url: str, broker_url: str, workdir: Path, *, beat: bool = True,
-                 concurrency: int = 1, extra_env: dict[str, str] | None = None):
+                 concurrency: int = 1, extra_env: dict[str, str] | None = None, key_prefix: str = ""):
         self.name, self.db_url, self.broker_url = name, db_url, broker_url
         self.workdir, self.beat, self.concurrency = Path(workdir), beat, concurrency
         self.extra_env = extra_env or {}
+        self.key_prefix = key_prefix
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         self._log_offset = 0
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.workdir / f"{name}.log"
+        if key_prefix:
+            # Imported from the current folder (the worker's), which ``python -m`` puts on sys.path.
+            (self.workdir / f"{CELERY_CONFIG_MODULE}.py").write_text(
+                f"broker_transport_options = {broker_transport_options(key_prefix)!r}\n", encoding="utf-8")
 
     def command(self) -> list[str]:
         if self.beat:
@@ -104,6 +121,9 @@ class CeleryWorker:
         env.update(PYTHONPATH=os.pathsep.join(path), STAGEFLOW_BROKER_URL=self.broker_url,
                    STAGEFLOW_DATABASE_URL=self.db_url, PGAPPNAME=self.name, PYTHONUNBUFFERED="1",
                    STAGEFLOW_FILES_DIR=str(self.workdir / "files"))
+        env.pop("CELERY_CONFIG_MODULE", None)
+        if self.key_prefix:
+            env["CELERY_CONFIG_MODULE"] = CELERY_CONFIG_MODULE
         env.update(self.extra_env)
         return env
 
@@ -252,13 +272,14 @@ def running_workers(workers: list[CeleryWorker]):
 class Doorbell:
     """Rings the workers after each write, like ``Stageflow.start_automation`` does with a broker,
     but with a Celery app of its own, so the broker URL is this test's (``celery_app`` reads
-    ``STAGEFLOW_BROKER_URL`` once, at import)."""
+    ``STAGEFLOW_BROKER_URL`` once, at import), under the workers' ``key_prefix``."""
 
-    def __init__(self, broker_url: str):
+    def __init__(self, broker_url: str, key_prefix: str = ""):
         from celery import Celery
 
         self.app = Celery("stageflow-test-doorbell", broker=broker_url)
         self.app.conf.broker_connection_retry_on_startup = True
+        self.app.conf.broker_transport_options = broker_transport_options(key_prefix)
         self.rings = 0
 
     def __call__(self) -> None:
@@ -343,11 +364,12 @@ def dump(value: Any) -> str:
 # -- a whole setup: the app installed, two workers, a doorbell ------------------------------------
 
 class Cluster:
-    """The mini app with some rules on one PostgreSQL database, Celery workers on one Redis db,
-    and a Stageflow engine in this process that writes records and rings the workers."""
+    """The mini app with some rules on one PostgreSQL database, Celery workers on Redis under
+    ``key_prefix``, and a Stageflow engine in this process that writes records and rings the workers."""
 
     def __init__(self, db_url: str, broker_url: str, workdir: Path, rules: Iterable[dict],
-                 workers: Iterable[tuple[str, bool]] = (("sf-worker-a", True), ("sf-worker-b", True))):
+                 workers: Iterable[tuple[str, bool]] = (("sf-worker-a", True), ("sf-worker-b", True)),
+                 key_prefix: str = ""):
         from stageflow.runtime import create_stageflow
 
         self.db_url, self.broker_url, self.workdir = db_url, broker_url, Path(workdir)
@@ -355,9 +377,9 @@ class Cluster:
         self.sf = create_stageflow(db_url, files_dir=self.workdir / "files")
         self.sf.install(self.bundle)
         self.db = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-        self.doorbell = Doorbell(broker_url)
+        self.doorbell = Doorbell(broker_url, key_prefix)
         self.sf.records.after_commit.append(self.doorbell)
-        self.workers = [CeleryWorker(name, db_url, broker_url, self.workdir / name, beat=beat)
+        self.workers = [CeleryWorker(name, db_url, broker_url, self.workdir / name, beat=beat, key_prefix=key_prefix)
                         for name, beat in workers]
 
     def start(self, timeout: float = 90) -> Cluster:

@@ -309,3 +309,55 @@ def test_pl08_wait_runs_the_rest_later_exactly_once(make_app, clock):
     assert [r["reason"] for r in h.runs("follow_up")] == [
         f"post_comment: commented; wait: waiting until {timer['due_at'].isoformat()}Z",
         "post_comment: commented; set_fields: set notes"]
+
+
+# -- update_linked -------------------------------------------------------------------------------
+
+def test_pl05_update_linked_sets_fields_of_the_record_a_link_points_at(make_app):
+    h = make_app(rule("mark_client", entered("won"), [{"kind": "update_linked", "link": "client", "values": {
+        "city": "kzn", "email": {"template": "won-{{ record.id }}@example.com"}}}]))
+    client = h.client()
+    deal = h.create(client=client["id"])
+    h.update(deal["id"], stage="won")
+    h.run()
+    got = h.get(client["id"], "client")
+    assert (got["city"], got["email"]) == ("kzn", f"won-{deal['id']}@example.com")
+    assert h.runs("mark_client")[0]["reason"] == f"update_linked: updated client #{client['id']}"
+
+
+def test_pl05_update_linked_without_a_link_does_nothing(make_app):
+    h = make_app(rule("mark_client", entered("won"), [{"kind": "update_linked", "link": "client",
+                                                      "values": {"city": "kzn"}}]))
+    deal = h.create()
+    h.update(deal["id"], stage="won")
+    h.run()
+    assert h.runs("mark_client")[0]["reason"] == "update_linked: no linked client"
+
+
+def test_pl05_update_linked_from_moves_the_records_linking_here_where_the_condition_holds(make_app):
+    h = make_app(rule("close_deals", {"kind": "field_changed", "fields": ["city"]}, [{
+        "kind": "update_linked", "linked_from": {"entity": "deal", "field": "client"},
+        "where": {"field": "priority", "op": "eq", "value": "high"}, "values": {"stage": "won"}}],
+        entities=("client",)))
+    client, other = h.client(), h.client(name="Other")
+    urgent = h.create(client=client["id"], priority="high")
+    calm = h.create(client=client["id"], priority="low")
+    elsewhere = h.create(client=other["id"], priority="high")
+    h.update(client["id"], "client", city="kzn")
+    h.run()
+    assert [h.get(d["id"])["stage"] for d in (urgent, calm, elsewhere)] == ["won", "new", "new"]
+    assert h.history(urgent["id"], "stage")[-1]["changed_by"] == "system"
+
+
+def test_pl05_a_gate_of_the_linked_record_fails_the_rule_and_changes_nothing(make_app):
+    h = make_app(rule("refuse_deals", {"kind": "field_changed", "fields": ["city"]}, [
+        comment("refusing"),
+        {"kind": "update_linked", "linked_from": {"entity": "deal", "field": "client"}, "values": {"stage": "refused"}}],
+        entities=("client",)))
+    client = h.client()
+    deal = h.create(client=client["id"])
+    h.update(client["id"], "client", city="kzn")
+    h.run()
+    assert h.get(deal["id"])["stage"] == "new"  # refused needs a refusal_reason
+    assert h.said(client["id"], "client") == []
+    assert h.runs("refuse_deals")[0]["outcome"] == "failed"

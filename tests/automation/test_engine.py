@@ -217,8 +217,6 @@ def test_bk27_ns08_a_burst_of_identical_events_gives_one_notification(make_app):
     assert [(n["count"], n["read"]) for n in h.inbox("anna")] == [(1, False), (52, True)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG message_actions.Notify.run: the e-mail key is per event source, so a "
-                   "burst of identical events queues one identical e-mail per event (52 after a stall, NS08)")
 def test_ns08_a_burst_of_identical_events_sends_one_email(make_app):
     h = make_app(rule("tell", {"kind": "stage_entered", "stages": ["won"]},
                       [{"kind": "notify", "to": {"users": ["boss"]}, "title": "{{ record.title }} won",

@@ -33,6 +33,7 @@ from stageflow.data.database import write_transaction
 
 from .support import rule
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,6 +17,7 @@ import time
 from decimal import Decimal
 
 import pytest
+
 from stageflow.security import SYSTEM
 
 from .reliability_support import (
@@ -35,13 +36,14 @@ APP = "mini"
 
 
 @pytest.fixture
-def make_cluster(pg_url, redis_client, redis_url, tmp_path):
+def make_cluster(pg_url, redis_client, redis_url, redis_prefix, tmp_path):
     """``make_cluster(*rules)``: the mini app with these rules, two ``stageflow worker``
-    processes (each with its embedded beat, in folders of their own). Redis is flushed around."""
+    processes (each with its embedded beat, in folders of their own). Their Celery keys live
+    under the test's Redis prefix, deleted around the test."""
     built: list[Cluster] = []
 
     def make(*rules: dict) -> Cluster:
-        cluster = Cluster(pg_url, redis_url, tmp_path / f"cluster{len(built)}", rules)
+        cluster = Cluster(pg_url, redis_url, tmp_path / f"cluster{len(built)}", rules, key_prefix=redis_prefix)
         built.append(cluster)
         return cluster
 
@@ -188,6 +190,7 @@ def _pending_timers(cluster: Cluster, first_due: dt.datetime, spread_seconds: in
     writes, and a sample is checked against the engine's own due-time computation.
     """
     from sqlalchemy import text
+
     from stageflow.automation.context import RuleScope
     from stageflow.data.database import write_transaction
 

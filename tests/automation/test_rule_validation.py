@@ -18,18 +18,8 @@ EXPECTED: dict[str, list[dict[str, str]]] = json.loads((FIXTURES / "expected.jso
 
 # Defects the validator does not report yet: case -> why (strict xfail).
 KNOWN_GAPS = {
-    "before_unknown_field": "BUG triggers.FieldChanged.check never checks the 'before' condition: unknown fields "
-                            "and operators there pass and the edge silently never holds",
-    "condition_ref_unknown": "BUG rule_checks.check_rules: {'ref': name} operands are not checked against the "
-                             "names a rule may read; an unknown one compares with None at run time",
     "condition_value_wrong_kind": "BUG rule_checks.check_rules checks only operators and field names, not values "
                                   "against the field's kind (role conditions report bad_value for the same tree)",
-    "formula_syntax_error": "BUG record_actions.SetFields.check does not parse {'formula'} values; a syntax "
-                            "error fails the rule at run time instead of at load",
-    "set_computed_field": "BUG record_actions._check_values accepts computed fields; the rule then fails at run "
-                          "time with 'vat: is computed and cannot be set'",
-    "template_syntax_error": "BUG message_actions: Jinja templates (notify title/body, post_comment text, "
-                             "set_fields {'template'}) are not compiled at load; a syntax error fails at run time",
 }
 
 

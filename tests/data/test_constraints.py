@@ -57,3 +57,26 @@ def test_constraint_options_are_validated(mini_bundle, tmp_path):
     problems = {(p.pointer, p.code.value) for p in check_bundle(bundle.root, default_kinds()).problems}
     assert problems == {("/constraints/0/start", "unknown_field"), ("/constraints/0/per/0", "unknown_field"),
                         ("/constraints/1/kind", "unknown_kind")}
+
+
+def test_pr07_ignored_records_neither_take_a_slot_nor_are_checked(db_url, mini_bundle, tmp_path):
+    bundle = EditableBundle(mini_bundle, tmp_path / "b")
+    fields = [*BOOKING["fields"], {"name": "status", "kind": "string"}]
+    constraint = {**BOOKING["constraints"][0], "ignore": {"field": "status", "values": ["cancelled"]}}
+    bundle.write("entities/booking.json", {**BOOKING, "fields": fields, "constraints": [constraint]})
+    engine = create_stageflow(db_url, files_dir=tmp_path / "files")
+    engine.install(bundle.root)
+    try:
+        first = book(engine, "crew-1", "09:00", "12:00")
+        with pytest.raises(RecordValidationError):
+            book(engine, "crew-1", "10:00", "11:00")
+        engine.records.update(engine.system, "mini", "booking", first["id"], {"status": "cancelled"})
+        second = book(engine, "crew-1", "10:00", "11:00")  # the cancelled booking freed its slot
+        engine.records.update(engine.system, "mini", "booking", second["id"], {"status": "cancelled"})
+        engine.records.update(engine.system, "mini", "booking", first["id"], {"status": None})
+        # the first booking is back; a cancelled overlapping booking may still be edited
+        engine.records.update(engine.system, "mini", "booking", second["id"], {"resource": "crew-1"})
+        with pytest.raises(RecordValidationError):
+            engine.records.update(engine.system, "mini", "booking", second["id"], {"status": "confirmed"})
+    finally:
+        engine.close()

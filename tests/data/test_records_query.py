@@ -306,6 +306,48 @@ def test_keyset_pages_walk_a_filtered_list(sf, many_deals):
     assert walked == expected_order(wanted, ["-amount", "due"])
 
 
+@pytest.fixture
+def few_deals(sf):
+    """24 deals with repeated and empty amounts and due dates."""
+    amounts = ["10", None, "20", "20", "50", "35.50", None, "90"]
+    for i in range(24):
+        sf.records.create(sf.system, APP, "deal", {
+            "title": f"Deal {i:02d}", "amount": amounts[i % 8], "due": None if i % 5 == 0 else f"2026-06-{1 + i % 4:02d}"})
+    return sf.records.list(sf.system, APP, "deal", limit=500).items
+
+
+@pytest.mark.parametrize("sort", [["amount"], ["-amount", "due"], []], ids=["amount", "-amount,due", "newest-first"])
+def test_keyset_pages_with_rows_inserted_between_fetches_skip_and_repeat_nothing(sf, few_deals, sort):
+    """Between page fetches, rows are inserted that sort before the cursor, at it (the same sort
+    values as the page's last row) and after it: every row that existed is walked exactly once,
+    and an inserted row shows up exactly when it sorts after the cursor it was inserted at."""
+    existing = {d["id"] for d in few_deals}
+    walked, cursor, inserted = [], None, []  # inserted: (id, id of the page's last row then)
+    for _ in range(50):
+        page = sf.records.list(sf.system, APP, "deal", sort=sort, limit=6, after=cursor)
+        walked += [item["id"] for item in page.items]
+        if page.next_cursor is None:
+            break
+        cursor, last = page.next_cursor, page.items[-1]
+        for amount in ("1", last["amount"], "999", None):  # lowest, the same, highest, empty
+            row = sf.records.create(sf.system, APP, "deal", {
+                "title": f"Inserted {len(inserted)}", "amount": amount, "due": last["due"]})
+            inserted.append((row["id"], last["id"]))
+    else:
+        pytest.fail("the pages never ended")
+    order = expected_order(sf.records.list(sf.system, APP, "deal", limit=500).items, sort)
+    position = {record_id: i for i, record_id in enumerate(order)}
+    after_cursor = {new for new, at in inserted if position[new] > position[at]}
+    assert len(walked) == len(set(walked))
+    assert existing <= set(walked)
+    assert walked == [i for i in order if i in existing or i in after_cursor]
+    if sort:  # some inserted rows came after the cursor (the copies at it among them), some before
+        assert 0 < len(after_cursor) < len(inserted)
+        assert {new for new, at in inserted[1::4]} <= after_cursor
+    else:  # newest first: every new row sorts before the cursor
+        assert not after_cursor
+
+
 @pytest.mark.parametrize("cursor", ["not a cursor!", "e30", encode_cursor([1, 2, 3]), encode_cursor([])])
 def test_bad_cursor_raises_filter_error(sf, deals, cursor):
     with pytest.raises(FilterError, match="cursor"):
@@ -332,3 +374,16 @@ def test_count_honours_filters_and_search(sf, deals):
     assert sf.records.count(sf.system, APP, "deal", where=cond("due", "is_empty"), search="done") == 1
     with pytest.raises(FilterError):
         sf.records.count(sf.system, APP, "deal", where=cond("nope", "eq", 1))
+
+
+@pytest.mark.parametrize("sort", [["important"], ["-important"], ["important", "-amount"]],
+                         ids=["important", "-important", "important,-amount"])
+def test_keyset_pages_walk_a_boolean_sort(sf, sort):
+    """SQL booleans have no '<': the cursor of a yes/no sort is compared as false < true."""
+    for i in range(15):
+        sf.records.create(sf.system, APP, "deal", {"title": f"Flag {i}", "important": [True, False, None][i % 3],
+                                                   "amount": str(i % 4)})
+    everything = sf.records.list(sf.system, APP, "deal", limit=500).items
+    walked, pages = walk(sf, sort, limit=4)
+    assert pages == 4
+    assert walked == expected_order(everything, sort)

@@ -1,11 +1,15 @@
 """Schema evolution of live databases: add, rename, retire, refuse, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import time
+
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from stageflow.core import MetadataError
-from stageflow.data import SchemaChangeRefused, system_tables as st
+from stageflow.data import SchemaChangeRefused, SchemaSync, TableBusy
+from stageflow.data import system_tables as st
+from stageflow.data.database import write_transaction
 from stageflow.runtime import create_stageflow
 from tests.bundle_edit import EditableBundle
 
@@ -169,3 +173,92 @@ def test_failure_in_the_middle_of_a_load_rolls_back_the_ddl(engine, bundle, monk
     with pytest.raises(RuntimeError):
         engine.install(bundle.root)
     assert snapshot(engine) == before
+
+
+# -- indexes -----------------------------------------------------------------------------------
+
+def missing_indexes(sf, tables) -> dict[str, set[str]]:
+    """Declared indexes the database lacks, per table."""
+    with sf.db.connect() as conn:
+        inspector = inspect(conn)
+        found = {t.name: {i["name"] for i in inspector.get_indexes(t.name)} for t in tables}
+    return {t.name: {i.name for i in t.indexes} - found[t.name]
+            for t in tables if {i.name for i in t.indexes} - found[t.name]}
+
+
+def test_declared_indexes_of_platform_and_app_tables_exist_after_install(engine, bundle):
+    engine.install(bundle.root)
+    platform = list(st.system_metadata.sorted_tables)
+    assert {"ix_sf_outbox_pending", "ix_sf_outbox_record"} <= {i.name for i in st.outbox.indexes}
+    assert missing_indexes(engine, platform) == {}
+    app = list(engine.catalog.get("mini").tables.metadata.sorted_tables)
+    assert any(t.indexes for t in app)  # link and indexed fields
+    assert missing_indexes(engine, app) == {}
+
+
+def test_an_index_missing_from_an_older_database_is_created_on_start(engine, bundle):
+    engine.install(bundle.root)
+    index = next(i for i in st.history.indexes if i.name == "ix_sf_history_record")
+    with write_transaction(engine.db) as conn:
+        index.drop(conn)
+    assert missing_indexes(engine, [st.history]) == {"sf_history": {"ix_sf_history_record"}}
+    with write_transaction(engine.db) as conn:
+        report = SchemaSync(engine.kinds).sync_platform_tables(conn)
+    assert report.indexes == ["ix_sf_history_record"] and not report.created_tables
+    assert missing_indexes(engine, [st.history]) == {}
+    with write_transaction(engine.db) as conn:
+        assert not SchemaSync(engine.kinds).sync_platform_tables(conn).changed
+
+
+# -- lock timeout (PostgreSQL) -----------------------------------------------------------------
+
+def stored_revision(sf) -> tuple[int, int]:
+    with sf.db.connect() as conn:
+        current = conn.execute(select(st.apps.c.revision).where(st.apps.c.name == "mini")).scalar_one()
+        kept = conn.execute(select(func.count()).select_from(st.app_revisions)).scalar_one()
+    return current, kept
+
+
+def test_an_alter_behind_an_open_reader_is_refused_as_busy_and_changes_nothing(pg_url, tmp_path, bundle):
+    sf = create_stageflow(pg_url, files_dir=tmp_path / "files")
+    try:
+        sf.install(bundle.root)
+        new_client(sf)
+        sf.installer.lock_timeout = 1.0
+        bundle.edit("entities/client.json", lambda d: d["fields"].append({"name": "inn", "kind": "string"}))
+        before = snapshot(sf)
+        table = sf.catalog.get("mini").tables.main("client")
+        with sf.db.connect() as reader, reader.begin():
+            reader.execute(select(table).limit(1)).all()  # holds the table until it ends
+            started = time.monotonic()
+            with pytest.raises(TableBusy, match=r"table 'mini__client' is busy: .* within 1 s; try again"):
+                sf.install(bundle.root)
+            assert time.monotonic() - started < 5
+        assert "inn" not in columns(sf, "mini__client")
+        assert stored_revision(sf) == (1, 1) and sf.catalog.get("mini").revision == 1
+        assert snapshot(sf) == before
+        # Once the reader is gone, the same change goes through.
+        assert sf.install(bundle.root).sync.added_columns == ["mini__client.inn"]
+        assert stored_revision(sf) == (2, 2)
+    finally:
+        sf.close()
+
+
+def test_platform_table_sync_waits_for_a_busy_table_only_as_long_as_the_timeout(pg_url, tmp_path, bundle):
+    sf = create_stageflow(pg_url, files_dir=tmp_path / "files")
+    try:
+        sf.install(bundle.root)
+        index = next(i for i in st.outbox.indexes if i.name == "ix_sf_outbox_pending")
+        with write_transaction(sf.db) as conn:
+            index.drop(conn)
+        with sf.db.connect() as writer, writer.begin():
+            sf.records.create(sf.system, "mini", "client", {"full_name": "Writer"}, conn=writer)  # an outbox row
+            started = time.monotonic()
+            with pytest.raises(TableBusy, match="table 'sf_outbox' is busy"), write_transaction(sf.db) as conn:
+                SchemaSync(sf.kinds, lock_timeout=0.5).sync_platform_tables(conn)
+            assert time.monotonic() - started < 5
+        assert missing_indexes(sf, [st.outbox]) == {"sf_outbox": {"ix_sf_outbox_pending"}}
+        sf.init_db()
+        assert missing_indexes(sf, [st.outbox]) == {}
+    finally:
+        sf.close()

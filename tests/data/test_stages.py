@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from stageflow.data import RecordValidationError, StageMoveRefused
+from stageflow.data import BulkRefused, RecordValidationError, StageMoveRefused
 from stageflow.runtime import create_stageflow
 from tests.bundle_edit import EditableBundle
 
@@ -123,6 +123,42 @@ def test_pl06_gate_applies_when_moving_into_another_pipeline_stage(sf):
     deal = make(sf, pipeline="claims")
     with pytest.raises(StageMoveRefused, match="Refusal reason"):
         move(sf, deal, pipeline="sales", stage="refused")
+
+
+# -- bulk moves meet the same gates (PL06) -----------------------------------------------------
+
+def test_pl06_a_gate_refuses_a_move_by_update_and_by_bulk_update_alike_and_changes_nothing(sf, clock):
+    ready, blocked, later = make(sf, refusal_reason="No budget"), make(sf), make(sf, refusal_reason="Too late")
+    before, events = footprint(sf), outbox(sf)
+    clock.advance(hours=1)
+    with pytest.raises(StageMoveRefused) as single:
+        move(sf, blocked, stage="refused")
+    with pytest.raises(BulkRefused) as bulk:
+        sf.records.bulk_update(sf.system, APP, "deal", [later["id"], blocked["id"], ready["id"]], {"stage": "refused"})
+    gate = "cannot move to 'Refused': fill in Refusal reason first"
+    assert str(single.value) == gate and single.value.fields == ("refusal_reason",)
+    assert isinstance(bulk.value.reason, StageMoveRefused)
+    assert (str(bulk.value.reason), bulk.value.reason.fields) == (gate, ("refusal_reason",))
+    assert bulk.value.record_id == blocked["id"]
+    assert str(bulk.value) == f"deal #{blocked['id']}: {gate}; no record was changed"
+    # ``ready`` comes first in id order and had moved inside the transaction: rolled back too.
+    assert [where(sf.records.get(sf.system, APP, "deal", d["id"])) for d in (ready, blocked, later)] == [
+        ("sales", "new")] * 3
+    assert footprint(sf) == before and outbox(sf) == events
+
+
+def test_pl06_bulk_update_moves_every_record_with_history_and_events_per_record(sf, clock):
+    deals = [make(sf, refusal_reason=f"Reason {i}") for i in range(3)]
+    moved_at = clock.advance(hours=1)
+    moved = sf.records.bulk_update(sf.actor("boss"), APP, "deal", [d["id"] for d in reversed(deals)],
+                                   {"stage": "refused"})
+    assert [(m["id"], m["stage"], m["stage_changed_at"], m["version"]) for m in moved] == [
+        (d["id"], "refused", iso(moved_at), 2) for d in deals]
+    for deal in deals:
+        rows = sf.records.history(sf.system, APP, "deal", deal["id"])
+        assert [(r["field"], r["old"], r["new"], r["by"]) for r in rows] == [
+            ("stage", "new", "refused", "boss"), ("stage_changed_at", iso(START), iso(moved_at), "boss")]
+        assert [e["event"] for e in outbox(sf, deal["id"])] == ["created", "updated", "stage_changed"]
 
 
 # -- allowed moves gate (PL04 allowed moves, PL06) ---------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from stageflow.metadata import read_bundle
 from stageflow.metadata.editing import (
     EditRefused,

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash
+
 from stageflow.data import system_tables as st
 from stageflow.runtime import Stageflow, create_stageflow
 from stageflow.security.users import set_admin
 from stageflow.web import create_app
-from werkzeug.security import generate_password_hash
 
 PASSWORD = "correct horse 42"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

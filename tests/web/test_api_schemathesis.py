@@ -21,12 +21,13 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from werkzeug.serving import make_server
+
 from stageflow.data.seed import load_seed
 from stageflow.metadata import read_bundle, sample_app_paths
 from stageflow.runtime import create_stageflow
 from stageflow.security.users import set_admin
 from stageflow.web import create_app
-from werkzeug.serving import make_server
 
 MAX_EXAMPLES = {"sqlite": 5, "postgres": 2}
 PASSWORD = "schemathesis-admin"

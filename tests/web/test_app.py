@@ -1,10 +1,15 @@
-"""The Flask application's health page and app list (the screens come with their own issue)."""
+"""The Flask application's health page, app list and request-size limit."""
 from __future__ import annotations
 
+import io
+
+from sqlalchemy import func, select
+
+from stageflow.data import system_tables as st
+from stageflow.data.files import MAX_FILE_SIZE
 from stageflow.runtime import create_stageflow
 from stageflow.security.users import set_admin
 from stageflow.web import create_app
-
 from tests.bundle_edit import EditableBundle
 from tests.web.conftest import PASSWORD, Web
 
@@ -14,7 +19,35 @@ def test_health_reports_the_database_and_installed_revisions(sqlite_url, mini_bu
     sf.install(mini_bundle)
     response = create_app(sf).test_client().get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "sqlite", "apps": {"mini": 1}}
+    assert response.get_json() == {"status": "ok", "database": "sqlite", "apps": {"mini": 1},
+                                   "entities": {"mini": ["client", "deal", "city"]}}
+
+
+def test_health_lists_an_app_and_its_entities_installed_while_serving(sqlite_url, mini_bundle, tmp_path):
+    sf = create_stageflow(sqlite_url, files_dir=tmp_path / "files")
+    client = create_app(sf).test_client()
+    assert client.get("/health").get_json()["entities"] == {}
+    bundle = EditableBundle(mini_bundle, tmp_path / "b")
+    bundle.write("entities/supplier.json", {**bundle.read("entities/client.json"), "name": "supplier"})
+    create_stageflow(sqlite_url, files_dir=tmp_path / "files").install(bundle.root)
+    health = client.get("/health").get_json()
+    assert health["apps"] == {"mini": 1}
+    assert sorted(health["entities"]["mini"]) == ["city", "client", "deal", "supplier"]
+
+
+def test_a_request_body_over_the_limit_is_refused_with_413_as_json(sqlite_web):
+    """The limit leaves room for one file of the storage's maximum size and no more."""
+    limit = sqlite_web.app.config["MAX_CONTENT_LENGTH"]
+    assert MAX_FILE_SIZE < limit <= MAX_FILE_SIZE + 4 * 1024 * 1024
+    record = sqlite_web.create("boss", "client", {"full_name": "A"})
+    # The declared length decides: Werkzeug refuses before reading, so no 100 MB body is needed.
+    response = sqlite_web.api("boss").post(
+        f"/api/v1/mini/client/{record['id']}/attachments", data={"file": (io.BytesIO(b"x" * 10), "a.txt")},
+        content_type="multipart/form-data", environ_overrides={"CONTENT_LENGTH": str(limit + 1)})
+    assert response.status_code == 413
+    assert response.is_json and "message" in response.get_json()
+    with sqlite_web.sf.db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(st.files)).scalar() == 0
 
 
 def test_index_lists_apps_loaded_while_serving_and_escapes_labels(sqlite_url, mini_bundle, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
+
 from stageflow.metadata import sample_app_paths
 from stageflow.web.api.openapi import build_document
 

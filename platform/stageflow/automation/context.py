@@ -7,8 +7,10 @@ Names: the record's fields (``amount``), ``previous.<field>`` (before this chang
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..core.conditions import ConditionEvaluator
@@ -50,7 +52,7 @@ class RuleScope:
                 self.values[name] = self._typed(self.fields[name], value)
         self.json_record.update(changes)
 
-    def with_payload(self, payload: Mapping[str, Any], prefix: str = "payload") -> "RuleScope":
+    def with_payload(self, payload: Mapping[str, Any], prefix: str = "payload") -> RuleScope:
         """Add an inbound payload as ``payload.<key>`` (nested keys joined with dots)."""
         for key, value in payload.items():
             name = f"{prefix}.{key}"
@@ -113,6 +115,15 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
 
 _TEMPLATES = TemplateSandbox(autoescape=False)
+
+
+def template_problem(template: str) -> str | None:
+    """Why a message template does not compile, or None: checked when the rule is loaded."""
+    try:
+        _TEMPLATES.parse(template)
+    except TemplateSyntaxError as exc:
+        return f"template does not compile: {exc.message} (line {exc.lineno})"
+    return None
 
 
 def render_text(template: str, scope: RuleScope, app_label: str = "") -> str:

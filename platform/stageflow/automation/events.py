@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 MAX_CAUSE_DEPTH = 8
 
@@ -22,7 +23,7 @@ class Event:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "Event":
+    def from_row(cls, row: Mapping[str, Any]) -> Event:
         return cls(row["id"], row["app"], row["entity"], row["record_id"], row["event"],
                    json.loads(row["payload"]), row["actor"], row["created_at"])
 

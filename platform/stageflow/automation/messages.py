@@ -12,8 +12,9 @@ import logging
 import os
 import smtplib
 import urllib.request
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
-from typing import Callable, ClassVar, Mapping
+from typing import ClassVar
 from urllib.parse import urlparse
 
 from sqlalchemy import select

@@ -5,7 +5,8 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Any, ClassVar, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 from ..core.registry import Registry
 from ..core.specs import AppSpec, EntitySpec
@@ -203,11 +204,11 @@ def next_run(trigger: Mapping[str, Any], after: dt.datetime) -> dt.datetime:
     from croniter import croniter
 
     zone = ZoneInfo(trigger.get("timezone", "UTC"))
-    local = after.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+    local = after.replace(tzinfo=dt.UTC).astimezone(zone)
     if not croniter.is_valid(trigger["cron"]):
         raise ValueError("expected five fields: minute hour day month weekday")
     moment = croniter(trigger["cron"], local).get_next(dt.datetime)
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class Webhook(TriggerKind):

@@ -60,7 +60,7 @@ class InProcessWorker:
     def ring(self) -> None:
         self.doorbell.set()
 
-    def start(self) -> "InProcessWorker":
+    def start(self) -> InProcessWorker:
         self._thread = threading.Thread(target=self._loop, name="stageflow-automation", daemon=True)
         self._thread.start()
         return self

@@ -10,7 +10,8 @@ Example: ``{"all": [{"field": "amount", "op": "gt", "value": 1000},
 """
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
 
 from sqlalchemy import and_, false, func, not_, or_, true
 from sqlalchemy.sql import ColumnElement

@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import operator
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import simpleeval
 

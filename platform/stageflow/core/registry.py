@@ -6,7 +6,8 @@ instance. Registries belong to an engine object, never to module globals, so two
 """
 from __future__ import annotations
 
-from typing import Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

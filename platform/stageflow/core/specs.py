@@ -5,10 +5,11 @@ Metadata documents become specs once, after both validation passes; everything d
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 Label = str | Mapping[str, str]
 
@@ -89,9 +90,9 @@ class FieldSpec:
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     help: Label | None = None
     # Fields of a child table's rows (kind child_table only).
-    children: tuple["FieldSpec", ...] = ()
+    children: tuple[FieldSpec, ...] = ()
 
-    def child(self, name: str) -> "FieldSpec":
+    def child(self, name: str) -> FieldSpec:
         for f in self.children:
             if f.name == name:
                 return f
@@ -140,6 +141,14 @@ class HandbookItem:
 
 
 @dataclass(frozen=True)
+class ParentSpec:
+    """Where a smart process hangs (PL05): the link ``field`` of the child points at ``entity``."""
+
+    entity: str
+    field: str
+
+
+@dataclass(frozen=True)
 class EntitySpec:
     app: str
     name: str
@@ -156,6 +165,8 @@ class EntitySpec:
     handbook_items: tuple[HandbookItem, ...] | None = None
     # Record-level constraints ({"kind", "message", ...options}), checked on every write.
     constraints: tuple[Mapping[str, Any], ...] = ()
+    # A smart process's parent record (PL05), or None.
+    parent: ParentSpec | None = None
 
     @property
     def is_handbook(self) -> bool:

@@ -1,5 +1,6 @@
 """Data: tables from specs, schema sync, the record service, files, install of app bundles."""
 from . import system_tables
+from .bulk_updates import BulkRefused
 from .catalog import AppCatalog, LoadedApp, UnknownApp, UnknownEntity
 from .database import database_url, open_database
 from .files import FileStore, StoredFile
@@ -7,12 +8,12 @@ from .filters import FilterError
 from .record_context import RecordConflict, RecordNotFound
 from .record_values import RecordValidationError
 from .records import Page, RecordService
-from .schema_sync import SchemaChangeRefused, SchemaSync, SyncReport
+from .schema_sync import SchemaChangeRefused, SchemaSync, SyncReport, TableBusy
 from .stages import StageMoveRefused, default_stage_gates
 
 __all__ = [
-    "AppCatalog", "FileStore", "FilterError", "LoadedApp", "Page", "RecordConflict", "RecordNotFound",
+    "AppCatalog", "BulkRefused", "FileStore", "FilterError", "LoadedApp", "Page", "RecordConflict", "RecordNotFound",
     "RecordService", "RecordValidationError", "SchemaChangeRefused", "SchemaSync", "StageMoveRefused",
-    "StoredFile", "SyncReport", "UnknownApp", "UnknownEntity", "database_url", "default_stage_gates",
+    "StoredFile", "SyncReport", "TableBusy", "UnknownApp", "UnknownEntity", "database_url", "default_stage_gates",
     "open_database", "system_tables",
 ]

@@ -4,9 +4,10 @@ One registered class per kind, like field kinds; an entity lists them under ``co
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, or_, select
 
 from ..core.registry import Registry
 from ..core.specs import EntitySpec, label_text
@@ -30,12 +31,17 @@ class NoOverlap(ConstraintKind):
     """No two records with the same ``per`` values may have overlapping ``[start, end)`` ranges
     (PR07: a crew or vehicle booked twice for the same time):
     ``{"kind": "no_overlap", "start": "starts_at", "end": "ends_at", "per": ["resource"],
-    "message": {"ru": "Ресурс уже занят в это время"}}``"""
+    "ignore": {"field": "status", "values": ["cancelled"]}, "message": {"ru": "Ресурс уже занят в это время"}}``;
+    a record whose ``ignore`` field holds one of those values neither takes its slot nor is checked."""
 
     kind = "no_overlap"
     options_schema = {"type": "object", "additionalProperties": False, "required": ["kind", "start", "end", "message"],
                       "properties": {"kind": {}, "message": {}, "start": {"type": "string"}, "end": {"type": "string"},
-                                     "per": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}}}
+                                     "per": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                                     "ignore": {"type": "object", "additionalProperties": False,
+                                                "required": ["field", "values"],
+                                                "properties": {"field": {"type": "string"},
+                                                               "values": {"type": "array", "minItems": 1}}}}}
 
     def check_options(self, options, entity_fields):
         for key in ("start", "end"):
@@ -44,6 +50,8 @@ class NoOverlap(ConstraintKind):
         for i, name in enumerate(options.get("per", ())):
             if name not in entity_fields:
                 yield f"per/{i}", f"{name!r} is not a field"
+        if "ignore" in options and options["ignore"]["field"] not in entity_fields:
+            yield "ignore/field", f"{options['ignore']['field']!r} is not a field"
 
     def violation(self, conn, table, options, record, record_id):
         start, end = record.get(options["start"]), record.get(options["end"])
@@ -54,6 +62,9 @@ class NoOverlap(ConstraintKind):
         same = [table.c[name] == record.get(name) for name in options.get("per", ())]
         if any(record.get(name) is None for name in options.get("per", ())):
             return None
+        ignore = options.get("ignore")
+        if ignore is not None and record.get(ignore["field"]) in ignore["values"]:
+            return None
         if conn.dialect.name == "postgresql":
             # Two bookings of one resource at once: the second waits for the first to commit.
             key = f"{table.name}:" + ":".join(str(record.get(n)) for n in options.get("per", ()))
@@ -62,6 +73,9 @@ class NoOverlap(ConstraintKind):
                                          table.c[options["end"]] > start)
         if record_id is not None:
             query = query.where(table.c.id != record_id)
+        if ignore is not None:
+            column = table.c[ignore["field"]]
+            query = query.where(or_(column.is_(None), column.not_in(ignore["values"])))
         return options["start"] if conn.execute(query.limit(1)).first() else None
 
 

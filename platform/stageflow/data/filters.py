@@ -5,7 +5,8 @@ Operands are parsed by the field's kind first, so ``{"field": "due", "op": "lt",
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Table, exists, false, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,6 +31,8 @@ PIPELINE_FIELD_SPECS = {
     "stage_changed_at": FieldSpec(name="stage_changed_at", kind="datetime", label="Stage changed"),
 }
 NO_OPERAND = {"is_empty", "is_not_empty"}
+# Operators that compare order: meaningless for yes/no values.
+ORDERING = {"lt", "lte", "gt", "gte", "between"}
 
 
 class FilterError(ValueError):
@@ -68,8 +71,12 @@ class EntityFilters:
         storage = kind.storage_of(spec)
         if op == "contains" and storage not in (Storage.STRING, Storage.TEXT, Storage.JSON):
             raise FilterError(f"{spec.name}: 'contains' applies to text and list fields; use eq or between")
+        if op in ORDERING and storage is Storage.BOOLEAN:
+            raise FilterError(f"{spec.name}: {op!r} does not apply to yes/no fields; use eq")
         if storage is Storage.JSON and op == "contains":
-            return str(value)
+            return self._list_item(spec, kind, value)
+        if storage is Storage.JSON and op not in NO_OPERAND:
+            raise FilterError(f"{spec.name}: operator {op!r} does not apply to list fields; use contains")
         if op in NO_OPERAND:
             return None
         if op == "contains":
@@ -86,6 +93,22 @@ class EntityFilters:
             return kind.coerce(value, spec)
         except FieldValueError as exc:
             raise FilterError(f"{spec.name}: {exc}") from None
+
+    def _list_item(self, spec: FieldSpec, kind, value: Any) -> Any:
+        """The one item ``contains`` looks for in a list field, parsed as the field parses its
+        items (a file id is a number, a choice code must be one of the choices)."""
+        try:
+            items = kind.coerce(value, spec)
+        except FieldValueError as exc:
+            raise FilterError(f"{spec.name}: {exc}") from None
+        if items is None:
+            return None
+        if len(items) != 1:
+            raise FilterError(f"{spec.name}: 'contains' takes one value")
+        if not isinstance(items[0], (str, int)):
+            raise FilterError(f"{spec.name}: 'contains' does not apply to {spec.kind} fields; "
+                              f"use is_empty or is_not_empty")
+        return items[0]
 
     def normalize(self, tree: Mapping[str, Any]) -> dict[str, Any]:
         """The tree with operands parsed to stored values; unknown fields or operators refused."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import Connection, Engine, select
 
@@ -21,7 +21,7 @@ from ..metadata import Bundle, SchemaSet, check_documents, read_bundle
 from . import system_tables as st
 from .catalog import AppCatalog, LoadedApp
 from .database import write_transaction
-from .schema_sync import SchemaSync, SyncReport
+from .schema_sync import DEFAULT_LOCK_TIMEOUT, SchemaSync, SyncReport
 from .tables import AppTables
 
 
@@ -48,8 +48,10 @@ def checksum(documents: str, assets: dict[str, bytes]) -> str:
 
 class AppInstaller:
     def __init__(self, db: Engine, kinds: Kinds, schemas: SchemaSet, catalog: AppCatalog,
-                 clock: Callable[[], dt.datetime]):
+                 clock: Callable[[], dt.datetime], lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.db, self.kinds, self.schemas, self.catalog, self.clock = db, kinds, schemas, catalog, clock
+        # Seconds a schema change waits for a table another transaction holds (PostgreSQL).
+        self.lock_timeout = lock_timeout
 
     def install(self, source: Path | str | Bundle, actor: str | None = None) -> InstallResult:
         problems = []
@@ -69,7 +71,7 @@ class AppInstaller:
                 last = conn.execute(select(st.app_revisions.c.checksum).where(
                     st.app_revisions.c.app == app.name,
                     st.app_revisions.c.revision == current["revision"])).scalar()
-            tables, report = SchemaSync(self.kinds).sync(conn, app, now)
+            tables, report = SchemaSync(self.kinds, self.lock_timeout).sync(conn, app, now)
             if last == digest:
                 revision = current["revision"]
             else:

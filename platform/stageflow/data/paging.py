@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Table, and_, false, or_
 from sqlalchemy.sql import ColumnElement
@@ -100,6 +101,12 @@ class Keyset:
     def row_values(self, row: Any) -> list[Any]:
         return [row[k.field] for k in self.keys] + [row["id"]]
 
+    @staticmethod
+    def _boolean_step(column, value: bool, descending: bool) -> tuple[ColumnElement, ColumnElement]:
+        if descending:  # true, false, then nothing: nulls came first
+            return column.is_(value), (column.is_(False) if value else false())
+        return column.is_(value), or_(column.is_(True) if not value else false(), column.is_(None))
+
     def after(self, cursor: str) -> ColumnElement:
         values = decode_cursor(cursor)
         if len(values) != len(self.keys) + 1 or not isinstance(values[-1], int) or isinstance(values[-1], bool):
@@ -113,7 +120,9 @@ class Keyset:
         steps: list[tuple[ColumnElement, ColumnElement]] = []  # (equal, later)
         for key, value in zip(self.keys, values):
             column = self.table.c[key.field]
-            if key.descending:
+            if isinstance(value, bool):  # SQL booleans have no "<": false < true spelled out
+                steps.append(self._boolean_step(column, value, key.descending))
+            elif key.descending:
                 if value is None:  # nulls come first; every value comes after them
                     steps.append((column.is_(None), column.is_not(None)))
                 else:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -139,6 +140,11 @@ def references_something(spec: FieldSpec) -> bool:
     return spec.kind in REFERENCE_KINDS
 
 
+# The stored files a value names, with what the field limits are checked against.
+_FILE_ROWS = select(st.files.c.id, st.files.c.filename, st.files.c.content_type, st.files.c.size).where(
+    st.files.c.id.in_(bindparam("wanted", expanding=True)))
+
+
 @lru_cache(maxsize=2048)
 def _lookup(column, scope_column=None):
     """A prepared 'which of these exist' query; built once per column and reused."""
@@ -175,25 +181,29 @@ class KnownValues:
 
 
 class ReferenceChecker:
-    """Checks that links, handbook codes, users, departments and files exist."""
+    """Checks that links, handbook codes, users, departments and files exist.
+
+    Files are also checked against their field's limits (``max_size``, ``accept``) here, so
+    every write path obeys them whichever way the file was stored.
+    """
 
     def __init__(self, conn: Connection, app: AppSpec, tables: AppTables, known: KnownValues | None = None):
         self.conn, self.app, self.tables = conn, app, tables
         self.known = known or KnownValues()
 
-    def problems(self, entity: "RecordValues", values: Mapping[str, Any]) -> dict[str, str]:
+    def problems(self, entity: RecordValues, values: Mapping[str, Any]) -> dict[str, str]:
         """What is wrong with the references among ``values``, by field."""
         errors: dict[str, str] = {}
         for spec in entity.reference_fields:
             value = values.get(spec.name)
             if value is None or value == []:
                 continue
-            message = self._check_field(spec, value)
+            message = self._check_field(entity.kinds, spec, value)
             if message:
                 errors[spec.name] = message
         return errors
 
-    def duplicates(self, entity: "RecordValues", table, values: Mapping[str, Any],
+    def duplicates(self, entity: RecordValues, table, values: Mapping[str, Any],
                    record_id: int | None = None) -> dict[str, str]:
         """Unique fields whose value another record already holds."""
         errors = {}
@@ -223,7 +233,20 @@ class ReferenceChecker:
             self.known.add(keys[value] for value in found)
         return wanted - found
 
-    def _check_field(self, spec: FieldSpec, value: Any) -> str | None:
+    def _check_files(self, kinds: Kinds, spec: FieldSpec, ids: list[int]) -> str | None:
+        rows = {row.id: row for row in self.conn.execute(_FILE_ROWS, {"wanted": sorted(set(ids))})}
+        missing = set(ids) - rows.keys()
+        if missing:
+            return f"file #{min(missing)} does not exist"
+        kind = kinds.fields.get(spec.kind)
+        for file_id in ids:
+            row = rows[file_id]
+            refusal = kind.refusal(spec, row.filename, row.content_type, row.size)
+            if refusal:
+                return refusal
+        return None
+
+    def _check_field(self, kinds: Kinds, spec: FieldSpec, value: Any) -> str | None:
         if spec.kind == "link":
             table = self.tables.main(spec.options["entity"])
             if self._missing(table.c.id, {value}):
@@ -241,14 +264,12 @@ class ReferenceChecker:
             if self._missing(st.departments.c.name, {value}, st.departments.c.app, self.app.name, cache=True):
                 return f"department {value!r} does not exist in {self.app.name}"
         elif spec.kind == "file":
-            missing = self._missing(st.files.c.id, set(value))
-            if missing:
-                return f"file #{min(missing)} does not exist"
+            return self._check_files(kinds, spec, value)
         elif spec.kind == "child_table":
             for i, row in enumerate(value):
                 for child in spec.children:
                     if row.get(child.name) is not None:
-                        message = self._check_field(child, row[child.name])
+                        message = self._check_field(kinds, child, row[child.name])
                         if message:
                             return f"row {i + 1}, {child.name}: {message}"
         return None

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from ..core.registry import Registry
 from ..core.specs import Right, label_text
 from ..security import AccessDenied, Actor
 from ..security.permissions import RecordRelation
+from . import bulk_updates
 from . import system_tables as st
 from .catalog import AppCatalog
 from .constraints import constraint_errors
@@ -76,7 +78,9 @@ class RecordService:
         self.after_commit: list[Callable[[], None]] = []
 
     @contextmanager
-    def _tx(self, conn: Connection | None) -> Iterator[Connection]:
+    def transaction(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """The caller's transaction, or a write transaction of our own, committed at the end of
+        the block and followed by the ``after_commit`` hooks."""
         if conn is not None:
             yield conn
             return
@@ -145,7 +149,7 @@ class RecordService:
         _merge(errors, ctx.values.missing_required(record))
         now = self.clock()
         child_values = {k: record.pop(k) for k in list(record) if k in ctx.children}
-        with self._tx(conn) as tx:
+        with self.transaction(conn) as tx:
             checker = ReferenceChecker(tx, ctx.app, ctx.tables, self.known)
             _merge(errors, checker.problems(ctx.values, {**record, **child_values}))
             _merge(errors, checker.duplicates(ctx.values, ctx.table, record))
@@ -271,7 +275,7 @@ class RecordService:
         ctx.policy(actor).require(Right.UPDATE)
         parsed, errors = ctx.values.parse_collecting(values)
         now = self.clock()
-        with self._tx(conn) as tx:
+        with self.transaction(conn) as tx:
             policy, current = self._load_row(tx, ctx, actor, record_id, lock=True)
             if expected_version is not None and current["version"] != expected_version:
                 raise RecordConflict(entity, record_id, current["version"])
@@ -389,7 +393,7 @@ class RecordService:
         ctx = self.catalog.context(app, entity)
         ctx.policy(actor).require(Right.DELETE)
         now = self.clock()
-        with self._tx(conn) as tx:
+        with self.transaction(conn) as tx:
             policy, current = self._load_row(tx, ctx, actor, record_id, lock=True)
             if expected_version is not None and current["version"] != expected_version:
                 raise RecordConflict(entity, record_id, current["version"])
@@ -424,6 +428,17 @@ class RecordService:
                         "id": f"#{record_id} is still used by {other.name} records ({spec.name}); "
                               f"change them first"})
 
+    # -- many records at once (all or nothing; see bulk_updates) ----------------------------
+    def bulk_update(self, actor: Actor, app: str, entity: str, ids: Any, values: Mapping[str, Any], *,
+                    automation: bool = True, conn: Connection | None = None) -> list[dict[str, Any]]:
+        """The same values on every listed record, through :meth:`update`, in one transaction."""
+        return bulk_updates.bulk_update(self, actor, app, entity, ids, values, automation=automation, conn=conn)
+
+    def bulk_delete(self, actor: Actor, app: str, entity: str, ids: Any, *,
+                    automation: bool = True, conn: Connection | None = None) -> list[int]:
+        """Delete every listed record, through :meth:`delete`, in one transaction."""
+        return bulk_updates.bulk_delete(self, actor, app, entity, ids, automation=automation, conn=conn)
+
     # -- people on a record ----------------------------------------------------------------
     def set_member(self, actor: Actor, app: str, entity: str, record_id: int, username: str,
                    relation: str, present: bool = True, conn: Connection | None = None) -> None:
@@ -439,7 +454,7 @@ class RecordService:
         rm = st.record_members
         key = and_(rm.c.entity_table == ctx.table.name, rm.c.record_id == record_id,
                    rm.c.username == username, rm.c.relation == relation)
-        with self._tx(conn) as tx:
+        with self.transaction(conn) as tx:
             self._load_row(tx, ctx, actor, record_id)
             if present and not tx.execute(select(st.users.c.id).where(st.users.c.username == username)).first():
                 raise RecordValidationError(entity, {"username": f"user {username!r} does not exist"})

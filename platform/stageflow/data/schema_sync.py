@@ -4,11 +4,14 @@ Sync is additive and idempotent: new tables, columns and indexes are created; a 
 field left the metadata is *retired* (kept, with its data, listed in ``sf_retired_column``);
 a type change that could lose data is refused unless the column holds no data yet. Works on
 SQLite (type changes through batch table rebuilds) and PostgreSQL (``lock_timeout`` so an
-ALTER never hangs behind an idle transaction).
+ALTER never hangs behind an idle transaction: a table another transaction holds is refused as
+busy, and nothing changes).
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from alembic.autogenerate import produce_migrations
@@ -29,6 +32,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import column as sql_column
 from sqlalchemy.sql import table as sql_table
 from sqlalchemy.types import TypeEngine
@@ -39,9 +43,51 @@ from ..core.specs import PIPELINE_FIELDS, SYSTEM_FIELDS, AppSpec
 from . import system_tables as st
 from .tables import AppTables, RetiredColumn, build_app_tables
 
+# How long a schema change waits for a table lock on PostgreSQL before it gives up.
+DEFAULT_LOCK_TIMEOUT = 5.0
+# PostgreSQL's SQLSTATE for "lock_not_available" (what a lock_timeout raises).
+LOCK_NOT_AVAILABLE = "55P03"
+
 
 class SchemaChangeRefused(Exception):
-    """A metadata change the database cannot take without losing data."""
+    """A metadata change the database cannot take: it would lose data, or a table is busy."""
+
+
+class TableBusy(SchemaChangeRefused):
+    """A table the change must lock is held by another transaction; trying again later works."""
+
+
+def _lock_timed_out(error: DBAPIError) -> bool:
+    original = error.orig
+    return LOCK_NOT_AVAILABLE in (getattr(original, "sqlstate", None), getattr(original, "pgcode", None))
+
+
+@contextmanager
+def busy_table_refused(table: str | None, timeout: float) -> Iterator[None]:
+    """Turn a PostgreSQL lock timeout while changing ``table`` into a clear :class:`TableBusy`."""
+    try:
+        yield
+    except DBAPIError as error:
+        if not _lock_timed_out(error):
+            raise
+        raise TableBusy(f"table {table or '?'!r} is busy: another transaction is using it and the "
+                        f"schema change could not lock it within {timeout:g} s; try again when that "
+                        f"transaction has finished") from None
+
+
+@contextmanager
+def lock_timeout(conn: Connection, seconds: float) -> Iterator[None]:
+    """On PostgreSQL, DDL in the block waits at most ``seconds`` for a lock, instead of queueing
+    behind an idle transaction (and making every later reader queue behind the ALTER). The
+    setting is local to the transaction and restored afterwards, so later row writes of the
+    same transaction wait as usual."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    previous = conn.execute(select(func.current_setting("lock_timeout"))).scalar_one()
+    conn.execute(select(func.set_config("lock_timeout", f"{max(1, round(seconds * 1000))}ms", True)))
+    yield
+    conn.execute(select(func.set_config("lock_timeout", previous, True)))
 
 
 @dataclass
@@ -95,8 +141,8 @@ def _widens(old: TypeEngine, new: TypeEngine) -> bool:
 
 
 class SchemaSync:
-    def __init__(self, kinds: Kinds):
-        self.kinds = kinds
+    def __init__(self, kinds: Kinds, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.kinds, self.lock_timeout = kinds, lock_timeout
 
     def known_retired(self, conn: Connection) -> list[RetiredColumn]:
         rows = conn.execute(select(st.retired_columns)).mappings()
@@ -107,8 +153,6 @@ class SchemaSync:
         """Bring the app's tables in line with its spec inside the caller's transaction."""
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         report = SyncReport()
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
         retired = self.known_retired(conn)
         retired += self._retire_removed_fields(conn, app, retired, now, report)
         tables = build_app_tables(self.kinds, app, retired)
@@ -122,32 +166,43 @@ class SchemaSync:
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         migration = produce_migrations(context, tables.metadata)
         operations = Operations(context)
-        for op in migration.upgrade_ops.ops:
-            self._apply(conn, operations, op, report)
+        with lock_timeout(conn, self.lock_timeout):
+            for op in migration.upgrade_ops.ops:
+                with busy_table_refused(getattr(op, "table_name", None), self.lock_timeout):
+                    self._apply(conn, operations, op, report)
         self._unretire(conn, tables, retired)
         return tables, report
 
     def sync_platform_tables(self, conn: Connection) -> SyncReport:
         """Create or extend the platform's own ``sf_*`` tables, additively (an upgrade of Stageflow
-        itself adds tables and columns to an existing database the same way an app upgrade does)."""
+        itself adds tables, columns and indexes to an existing database the same way an app
+        upgrade does)."""
         report = SyncReport()
         names = set(st.system_metadata.tables)
         context = MigrationContext.configure(conn, opts={
             "include_name": lambda name, type_, parents: name in names if type_ == "table" else True})
         operations = Operations(context)
-        for op in produce_migrations(context, st.system_metadata).upgrade_ops.ops:
-            if isinstance(op, ops.ModifyTableOps):
-                for sub in op.ops:
-                    if isinstance(sub, ops.AddColumnOp):
-                        operations.invoke(sub)
-                        report.added_columns.append(f"{op.table_name}.{sub.column.name}")
-            elif isinstance(op, ops.CreateTableOp):
-                operations.invoke(op)
-                report.created_tables.append(op.table_name)
-            elif isinstance(op, ops.CreateIndexOp):
-                operations.invoke(op)
-                report.indexes.append(op.index_name)
+        with lock_timeout(conn, self.lock_timeout):
+            for op in produce_migrations(context, st.system_metadata).upgrade_ops.ops:
+                with busy_table_refused(getattr(op, "table_name", None), self.lock_timeout):
+                    self._apply_platform_change(operations, op, report)
         return report
+
+    def _apply_platform_change(self, operations: Operations, op, report: SyncReport) -> None:
+        # Alembic queues the indexes of a new table (and any missing index) as CreateIndexOp
+        # inside a ModifyTableOps; drops and type changes are never applied to platform tables.
+        if isinstance(op, ops.ModifyTableOps):
+            for sub in op.ops:
+                self._apply_platform_change(operations, sub, report)
+        elif isinstance(op, ops.AddColumnOp):
+            operations.invoke(op)
+            report.added_columns.append(f"{op.table_name}.{op.column.name}")
+        elif isinstance(op, ops.CreateTableOp):
+            operations.invoke(op)
+            report.created_tables.append(op.table_name)
+        elif isinstance(op, ops.CreateIndexOp):
+            operations.invoke(op)
+            report.indexes.append(op.index_name)
 
     def _retire_removed_fields(self, conn, app, retired, now, report) -> list[RetiredColumn]:
         inspector = inspect(conn)

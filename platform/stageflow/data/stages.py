@@ -5,8 +5,9 @@ or None. The record service runs every gate on every path (screens, API, import,
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from ..core.registry import Registry
 from ..core.specs import EntitySpec, PipelineSpec, StageSpec, label_text

@@ -193,6 +193,16 @@ notifications = Table(
     Index("ix_sf_notification_key", "username", "dedupe_key", "read_at"),
 )
 
+# Per-user screen preferences (list columns, saved filters): one JSON value per key.
+user_settings = Table(
+    "sf_user_setting", system_metadata,
+    Column("username", String(150), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("value", Text, nullable=False),  # JSON
+    Column("updated_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("username", "key"),
+)
+
 SYSTEM_TABLES = [apps, app_revisions, app_assets, users, user_roles, departments,
                  department_members, history, outbox, files, record_members, retired_columns,
-                 comments, notifications]
+                 comments, notifications, user_settings]

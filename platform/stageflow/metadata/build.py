@@ -13,6 +13,7 @@ from ..core.specs import (
     FieldRule,
     FieldSpec,
     HandbookItem,
+    ParentSpec,
     PipelineSpec,
     RecordRule,
     RecordScope,
@@ -87,6 +88,7 @@ def build_app(bundle: Bundle) -> AppSpec:
             views=freeze(data.get("views", {})),
             pipelines=tuple(p for p in pipelines if p.entity == data["name"]),
             constraints=freeze(data.get("constraints", ())),
+            parent=ParentSpec(**data["parent"]) if "parent" in data else None,
         )
     for doc in bundle.of_type(DocType.HANDBOOK):
         data = doc.data

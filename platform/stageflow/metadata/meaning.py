@@ -6,7 +6,8 @@ and a JSON Pointer into the document, like Django's system checks.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..core.fields import FieldValueError, RefType
 from ..core.formula import FormulaError, parse_formula
@@ -14,6 +15,7 @@ from ..core.kinds import Kinds
 from ..core.problems import Code, Problem, pointer
 from ..core.specs import PIPELINE_FIELDS, RESERVED_FIELD_NAMES, SYSTEM_FIELDS
 from .bundle import Bundle, DocType, Document
+from .feature_checks import check_feature_documents
 from .shape import SchemaSet
 from .views_check import check_views
 
@@ -25,17 +27,17 @@ class MeaningChecker:
         self.bundle, self.kinds, self.schemas = bundle, kinds, schemas
         self.docs = documents
         self.problems: list[Problem] = []
-        self.entities = {d.data["name"]: d for d in self._of(DocType.ENTITY)}
-        self.handbooks = {d.data["name"]: d for d in self._of(DocType.HANDBOOK)}
-        self.pipelines = self._of(DocType.PIPELINE)
-        self.roles = {d.data["name"]: d for d in self._of(DocType.ROLE)}
-        org = self._of(DocType.ORG)
+        self.entities = {d.data["name"]: d for d in self.of_type(DocType.ENTITY)}
+        self.handbooks = {d.data["name"]: d for d in self.of_type(DocType.HANDBOOK)}
+        self.pipelines = self.of_type(DocType.PIPELINE)
+        self.roles = {d.data["name"]: d for d in self.of_type(DocType.ROLE)}
+        org = self.of_type(DocType.ORG)
         self.org = org[0].data if org else {}
         self.org_path = org[0].path if org else "org.json"
         self.users = {u["username"] for u in self.org.get("users", [])}
         self.departments = {d["name"] for d in self.org.get("departments", [])}
 
-    def _of(self, doc_type: DocType) -> list[Document]:
+    def of_type(self, doc_type: DocType) -> list[Document]:
         return [d for d in self.docs if d.type is doc_type]
 
     def report(self, doc_path: str, at: str, code: Code, message: str) -> None:
@@ -43,15 +45,17 @@ class MeaningChecker:
 
     def run(self) -> list[Problem]:
         self.check_names()
-        for name, doc in self.entities.items():
+        for doc in self.entities.values():
             self.check_fields(doc, doc.data["fields"], "/fields", self.field_names(doc))
             self.check_entity_extras(doc)
         for doc in self.handbooks.values():
             self.check_fields(doc, doc.data.get("fields", []), "/fields", self.field_names(doc))
             self.check_handbook(doc)
+        self.check_parents()
         self.check_pipelines()
         self.check_org()
         self.check_roles()
+        check_feature_documents(self)
         return self.problems
 
     # -- names -----------------------------------------------------------------------------
@@ -70,13 +74,13 @@ class MeaningChecker:
                             f"{name!r} is both an entity and a handbook; they share one namespace")
         for doc_type in (DocType.PIPELINE,):
             seen: dict[str, str] = {}
-            for doc in self._of(doc_type):
+            for doc in self.of_type(doc_type):
                 name = doc.data["name"]
                 if name in seen:
                     self.report(doc.path, "/name", Code.DUPLICATE_NAME, f"pipeline {name!r} is already defined in {seen[name]}")
                 seen.setdefault(name, doc.path)
 
-    def _duplicates(self, doc: Document, items: Iterable[tuple[str, str]], what: str) -> None:
+    def duplicates(self, doc: Document, items: Iterable[tuple[str, str]], what: str) -> None:
         seen: set[str] = set()
         for at, name in items:
             if name in seen:
@@ -94,7 +98,7 @@ class MeaningChecker:
 
     def check_fields(self, doc: Document, fields: list[dict], at: str, known: set[str],
                      in_child: bool = False) -> None:
-        self._duplicates(doc, ((pointer(*at.strip("/").split("/"), i, "name"), f["name"])
+        self.duplicates(doc, ((f"{at}/{i}/name", f["name"])
                                for i, f in enumerate(fields)), "field")
         computed: dict[str, tuple[str, frozenset[str]]] = {}
         for i, spec in enumerate(fields):
@@ -182,7 +186,7 @@ class MeaningChecker:
                     if name not in known:
                         self.report(doc.path, at, Code.UNKNOWN_FIELD, f"layout places unknown field {name!r}")
                     placed.append((at, name))
-        self._duplicates(doc, placed, "layout field")
+        self.duplicates(doc, placed, "layout field")
         check_views(data, known, lambda at, code, message: self.report(doc.path, at, code, message))
         kinds_of = {f["name"]: f["kind"] for f in data["fields"]}
         for i, options in enumerate(data.get("constraints", [])):
@@ -199,8 +203,36 @@ class MeaningChecker:
                 for key, message in kind.check_options(options, kinds_of):
                     self.report(doc.path, f"{at}/{key}", Code.UNKNOWN_FIELD, message)
 
+    def check_parents(self) -> None:
+        """A smart process's parent is another entity, reached by a link field; no cycles."""
+        parents: dict[str, str] = {}
+        for name, doc in self.entities.items():
+            if "parent" not in doc.data:
+                continue
+            parent = doc.data["parent"]
+            if parent["entity"] not in self.entities:
+                code = Code.BAD_REFERENCE if parent["entity"] in self.handbooks else Code.UNKNOWN_ENTITY
+                self.report(doc.path, "/parent/entity", code, f"parent {parent['entity']!r} is not an entity of this app")
+                continue
+            link = next((f for f in doc.data["fields"] if f["name"] == parent["field"]), None)
+            if link is None:
+                self.report(doc.path, "/parent/field", Code.UNKNOWN_FIELD, f"{parent['field']!r} is not a field of {name!r}")
+            elif link["kind"] != "link" or link.get("options", {}).get("entity") != parent["entity"]:
+                self.report(doc.path, "/parent/field", Code.BAD_REFERENCE,
+                            f"{parent['field']!r} is not a link from {name!r} to {parent['entity']!r}")
+            else:
+                parents[name] = parent["entity"]
+        for name in parents:
+            trail, current = [name], parents[name]
+            while current in parents and current not in trail:
+                trail.append(current)
+                current = parents[current]
+            if current == name:
+                self.report(self.entities[name].path, "/parent/entity", Code.CYCLE,
+                            "parents form a cycle: " + " -> ".join(trail + [name]))
+
     def check_handbook(self, doc: Document) -> None:
-        self._duplicates(doc, ((pointer("items", i, "code"), item["code"])
+        self.duplicates(doc, ((pointer("items", i, "code"), item["code"])
                                for i, item in enumerate(doc.data.get("items", []))), "item code")
         extra = {f["name"] for f in doc.data.get("fields", [])}
         for i, item in enumerate(doc.data.get("items", [])):
@@ -224,7 +256,7 @@ class MeaningChecker:
                     self.report(doc.path, "/default", Code.DEFAULT_PIPELINE,
                                 f"entity {entity!r} has more than one default pipeline")
             stages = [s["name"] for s in data["stages"]]
-            self._duplicates(doc, ((pointer("stages", i, "name"), n) for i, n in enumerate(stages)), "stage")
+            self.duplicates(doc, ((pointer("stages", i, "name"), n) for i, n in enumerate(stages)), "stage")
             known_fields = self.field_names(self.entities[entity])
             for i, stage in enumerate(data["stages"]):
                 for j, target in enumerate(stage.get("moves_to", [])):

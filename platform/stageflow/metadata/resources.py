@@ -8,8 +8,8 @@ _CHECKOUT = Path(__file__).resolve().parents[3]
 
 
 def _package_dir(package: str, checkout_dir: str) -> Path:
-    # The data folders have no __init__.py, so an installed wheel holds them as namespace
-    # packages; their spec's search locations name the real folder.
+    # metaschema/ is a regular package (it holds the upgrade functions), apps/ a namespace
+    # package; either way the spec's search locations name the real folder.
     try:
         spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:

@@ -3,7 +3,7 @@ and the names conditions read. Runs once the app's other documents have become s
 kinds can check fields, stages, users and departments against them."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..core.kinds import Kinds
 from ..core.problems import Code, Problem, pointer
@@ -50,14 +50,33 @@ def check_rules(rules: list[Document], app: AppSpec | None, kinds: Kinds, schema
             if bad:
                 continue
             for entity in entities:
-                for where, message in kind.check(options, entity, app):
-                    yield Problem(path, f"{at}/{where}", Code.BAD_REFERENCE, message)
-        if "condition" in data:
-            inbound = data["trigger"]["kind"] == "webhook"
-            for entity in entities:
-                names = rule_names(entity)
+                for where, message, *code in kind.check(options, entity, app):
+                    yield Problem(path, f"{at}/{where}", code[0] if code else Code.BAD_REFERENCE, message)
+        conditions = [(at, data[key] if key == "condition" else data["trigger"][key])
+                      for at, key in (("/condition", "condition"), ("/trigger/before", "before"))
+                      if key in (data if key == "condition" else data["trigger"])]
+        inbound = data["trigger"]["kind"] == "webhook"
+        for entity in entities:
+            names = rule_names(entity)
 
-                def known(name: str, names=names) -> bool:
-                    return name in names or (inbound and name.startswith("payload."))
-                for where, code, message in kinds.conditions.problems(data["condition"], known, "/condition"):
+            def known(name: str, names=names, inbound=inbound) -> bool:
+                return name in names or (inbound and name.startswith("payload."))
+            for at, tree in conditions:
+                for where, code, message in kinds.conditions.problems(tree, known, at):
                     yield Problem(path, where, code, message)
+                for where, name in _references(tree, at):
+                    if not known(name):
+                        yield Problem(path, where, Code.UNKNOWN_FIELD, f"{name!r} is not a name this rule can read")
+
+
+def _references(tree, at: str) -> Iterator[tuple[str, str]]:
+    """Every ``{"ref": name}`` operand of a condition tree, with its pointer."""
+    if isinstance(tree, dict):
+        if set(tree) == {"ref"} and isinstance(tree["ref"], str):
+            yield at + "/ref", tree["ref"]
+            return
+        for key, value in tree.items():
+            yield from _references(value, at + pointer(key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            yield from _references(value, at + pointer(index))

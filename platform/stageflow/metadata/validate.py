@@ -9,8 +9,8 @@ from ..core.problems import MetadataError, Problem
 from ..core.specs import AppSpec
 from .build import build_app
 from .bundle import Bundle, DocType, Document, read_bundle
-from .rule_checks import check_rules
 from .meaning import MeaningChecker
+from .rule_checks import check_rules
 from .shape import SchemaSet, check_shape
 
 

@@ -1,9 +1,9 @@
 """Who is acting: a user with their roles and departments per app, or the engine itself."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from sqlalchemy import Connection, select
 

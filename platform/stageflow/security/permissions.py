@@ -7,7 +7,8 @@ grants add access and denials remove it (BK19: the others lose access to a taken
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Table, and_, exists, false, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement

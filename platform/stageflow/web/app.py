@@ -20,6 +20,7 @@ from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
+from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
 from .api import create_api_blueprint
 from .menu import StageflowMenu, current_menu
@@ -28,6 +29,9 @@ from .screens import create_screens_blueprint
 from .security import StageflowSecurityManager
 
 SECRET_KEY_VARIABLE = "STAGEFLOW_SECRET_KEY"
+# The largest request body: one file at the storage limit plus room for the multipart framing
+# and form fields. Werkzeug refuses a bigger body with 413 before reading it.
+MAX_REQUEST_SIZE = MAX_FILE_SIZE + 1024 * 1024
 
 
 def _sqla_on(engine: Stageflow):
@@ -61,6 +65,7 @@ def _config(app: Flask, engine: Stageflow, secret_key: str | None) -> None:
         JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(hours=8),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_SIZE,
     )
 
 
@@ -98,11 +103,14 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
 
     @app.get("/health", endpoint="stageflow_health")
     def health():
+        """The database answers; the installed apps with their revision and entities."""
         with engine.db.connect() as conn:
             conn.execute(text("SELECT 1"))
+        loaded = {name: engine.catalog.get(name) for name in engine.catalog.names()}
         broken = {name: [str(p) for p in exc.problems[:20]] for name, exc in engine.catalog.broken.items()}
         return jsonify(status="degraded" if broken else "ok", database=engine.db.dialect.name,
-                       apps={n: engine.catalog.get(n).revision for n in engine.catalog.names()},
+                       apps={name: app.revision for name, app in loaded.items()},
+                       entities={name: list(app.spec.entities) for name, app in loaded.items()},
                        **({"broken_apps": broken} if broken else {}))
 
     return app

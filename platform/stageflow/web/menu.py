@@ -13,6 +13,7 @@ from flask_appbuilder.menu import Menu, MenuItem
 from markupsafe import Markup, escape
 
 from ..core.specs import Right, label_text
+from ..data.notifications import unread_count
 from ..runtime import Stageflow
 from ..security import Actor, UnknownUser
 from .security import DYNAMIC_MENU_PREFIX, session_username, stageflow_engine
@@ -104,4 +105,14 @@ class StageflowMenu(Menu):
             if handbooks:
                 children += [MenuItem("-"), *handbooks]
             items.append(MenuItem(f"{DYNAMIC_MENU_PREFIX}{app.name}", label=menu_label(app.label), childs=children))
+        if current_actor_or_none() is not None:
+            items.append(inbox_entry(current_actor_or_none()))
         return items + list(self.menu)
+
+
+def inbox_entry(actor: Actor) -> MenuItem:
+    """The notification inbox with a badge of unread ones (one indexed count per page)."""
+    with stageflow_engine().db.connect() as conn:
+        unread = unread_count(conn, actor.username)
+    label = Markup('Inbox <span class="badge sf-inbox-badge">{}</span>').format(unread) if unread else Markup("Inbox")
+    return MenuItem(f"{DYNAMIC_MENU_PREFIX}~inbox", href="/inbox/", label=label, icon="fa-bell")

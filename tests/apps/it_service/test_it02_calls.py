@@ -57,12 +57,14 @@ def test_it02_the_first_to_take_the_task_keeps_it(it):
     got = it.get("task", task["id"])
     assert (got["assignee"], got["status"]) == ("e.pavlova", "in_progress")
     assert it.said("task", task["id"]) == ["Задачу взял(а) в работу e.pavlova"]
-    assert it.inbox("e.pavlova") == []  # who took the task needs no notice of it
+    # The queue notice every member of the department got, and no notice of taking it.
+    assert it.inbox("e.pavlova") == [f"Новая задача в очереди отдела: {task['title']}"]
 
     # The head hands it over to a colleague, who is told.
     it.update("task", task["id"], WEB_HEAD, assignee="a.grishin")
     it.run()
-    assert it.inbox("a.grishin") == [f"Вам назначена задача: {task['title']}"]
+    assert it.inbox("a.grishin") == [f"Вам назначена задача: {task['title']}",
+                                     f"Новая задача в очереди отдела: {task['title']}"]
 
     it.update("task", task["id"], "a.grishin", status="done", result="Права на раздел восстановлены")
     it.run()
@@ -86,9 +88,6 @@ def test_it02_the_client_card_keeps_the_history_of_calls_with_comments(it):
         "Перезвонила, договорились на завтра"]
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE GAP actions/base.py ActionRun.recipients: a notify 'to' can name "
-                   "literal departments or the head of a department field (heads_of_field), but not the members of "
-                   "the department held in a record field, so the whole target department cannot be told")
 def test_it02_everyone_in_the_target_department_is_told_about_the_call(it):
     call = take_a_call(it, it.find("client")[0]["id"])
     it.run()
@@ -97,9 +96,6 @@ def test_it02_everyone_in_the_target_department_is_told_about_the_call(it):
         assert it.inbox(user) == [f"Новая задача в очереди отдела: {task['title']}"], user
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE GAP actions/record_actions.py: set_fields and move_stage change only "
-                   "the record the rule runs on; no action updates a linked record, so taking the task cannot mark "
-                   "its incoming_call 'in_work' (nor can a child move its parent, PL05)")
 def test_it02_taking_the_task_marks_the_call_in_work(it):
     call = take_a_call(it, it.find("client")[0]["id"])
     it.run()

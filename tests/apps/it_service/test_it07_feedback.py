@@ -82,9 +82,6 @@ def test_it07_a_low_rating_gives_the_department_head_a_callback_task(it):
     assert it.inbox("m.sokolov")[0] == f"Вам назначена задача: {task['title']}"
 
 
-@pytest.mark.xfail(strict=True, reason="ENGINE GAP actions/message_actions.py Notify: e-mail reaches only users "
-                   "(their sf_user e-mail); a client without a portal account cannot be e-mailed at the address "
-                   "in the request's 'requester_email' field")
 def test_it07_a_client_without_a_portal_account_is_emailed_at_the_requesters_address(it):
     request = solved_request(it, it.find("client")[0]["id"], portal_user=None, channel="phone",
                              requester_email="adm.erzovka@mo34-demo.ru")

@@ -102,10 +102,6 @@ def test_pr10_each_production_stage_runs_its_robots_and_keeps_the_sales_manager_
     assert plant.failures() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: a rule on production_item cannot change its deal (no action updates a linked record; "
-    "ActionRun.update only writes run.record_id), so the item reaching 'ready' cannot set the deal's "
-    "production_done that the deal's own trigger (deal_auto_installation) moves on"))
 def test_pr10_the_deal_moves_on_when_production_is_done(plant):
     d, item = approved_item(plant)
     plant.update("deal", d["id"], MANAGER, installation_address="Сысерть", installation_date="2026-07-15")

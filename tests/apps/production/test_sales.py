@@ -184,10 +184,6 @@ def test_pr04_the_deal_moves_by_itself_when_the_requested_information_is_filled_
     assert plant.failures() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: a rule only changes the record that fired it (ActionRun.update in automation/actions/base.py "
-    "updates run.record_id; no action updates or moves a linked record), and no trigger fires on a linked "
-    "record's change, so a task of the deal entering 'done' cannot move the deal"))
 def test_pr04_the_deal_moves_on_when_its_stage_tasks_are_done(plant):
     d = deal(plant, client=client(plant)["id"])
     plant.move("deal", d["id"], MANAGER, "qualification")

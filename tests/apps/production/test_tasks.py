@@ -1,8 +1,6 @@
 """Task queues, blocked tasks and the chains of tasks an order type starts (PR15, PR19, PR20)."""
 from __future__ import annotations
 
-import pytest
-
 MANAGER, PRODUCTION = "d.orlov", "v.kozlov"
 QUEUE = {"any": [{"field": "stage", "op": "eq", "value": "new"}, {"field": "stage", "op": "eq", "value": "in_progress"}]}
 
@@ -88,10 +86,6 @@ def test_pr19_a_chained_task_enters_the_queue_when_its_blocker_is_done_and_its_a
     assert note["body"].startswith(f"Предыдущая задача #{drawings['id']} выполнена, можно начинать.")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: nothing reacts on the blocked task when its blocker changes; a rule on the blocker cannot "
-    "move or notify the tasks whose blocked_by points at it (no action updates, and no recipient names, "
-    "records that link to this one; the only cross-record reach is the exit_blocked_by gate's count)"))
 def test_pr19_a_task_blocked_by_hand_returns_to_the_queue_when_its_blocker_is_done(plant):
     blocker = job(plant, "Сварка каркаса", assignee="f.belov")
     waiting = job(plant, "Зачистка швов", blocked_by=blocker["id"])

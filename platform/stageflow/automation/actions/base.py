@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, select
 
-from ...core.formula import parse_formula
+from ...core.formula import FormulaError, parse_formula
+from ...core.problems import Code
 from ...core.specs import AppSpec, EntitySpec, RuleSpec
 from ...data import system_tables as st
 from ...security import SYSTEM
-from ..context import RuleScope, render_text
+from ..context import RuleScope, render_text, template_problem
 
 if TYPE_CHECKING:
     from ...data.records import RecordService
@@ -26,10 +28,32 @@ RECIPIENTS_SCHEMA = {
         "departments": {"type": "array", "items": {"type": "string"}},
         "department_heads": {"type": "array", "items": {"type": "string"}},
         "heads_of_field": {"type": "array", "items": {"type": "string"}},
+        "members_of_field": {"type": "array", "items": {"type": "string"}},
+        "email_fields": {"type": "array", "items": {"type": "string"}},
         "watchers": {"type": "boolean"},
         "actor": {"type": "boolean"},
     },
 }
+
+
+def check_value_specs(values: Mapping[str, Any], at: str) -> Iterator[tuple[str, str, Code]]:
+    """Formulas that do not parse and templates that do not compile, found at load, not at run time."""
+    for name, spec in values.items():
+        if not isinstance(spec, Mapping):
+            continue
+        if isinstance(spec.get("formula"), str):
+            try:
+                parse_formula(spec["formula"])
+            except FormulaError as exc:
+                yield f"{at}/{name}/formula", str(exc), Code.FORMULA_SYNTAX
+        if isinstance(spec.get("template"), str) and (problem := template_problem(spec["template"])):
+            yield f"{at}/{name}/template", problem, Code.BAD_VALUE
+
+
+def check_templates(action: Mapping[str, Any], *names: str) -> Iterator[tuple[str, str, Code]]:
+    for name in names:
+        if isinstance(action.get(name), str) and (problem := template_problem(action[name])):
+            yield name, problem, Code.BAD_VALUE
 
 
 class ActionKind:
@@ -37,10 +61,11 @@ class ActionKind:
     options_schema: ClassVar[dict] = {"type": "object", "properties": {"kind": {}}, "additionalProperties": False}
 
     def check(self, action: Mapping[str, Any], entity: EntitySpec, app: AppSpec) -> Iterator[tuple[str, str]]:
-        """Meaning problems: (option path, message)."""
+        """Meaning problems: (option path, message), or (option path, message, code) where the
+        problem is not a bad reference."""
         return iter(())
 
-    def run(self, action: Mapping[str, Any], run: "ActionRun") -> str:
+    def run(self, action: Mapping[str, Any], run: ActionRun) -> str:
         """Do the action inside the rule's transaction; returns a line for the run log."""
         raise NotImplementedError
 
@@ -56,7 +81,7 @@ class ActionStop(Exception):
 @dataclass
 class ActionRun:
     conn: Connection
-    records: "RecordService"
+    records: RecordService
     app: AppSpec
     entity: EntitySpec
     rule: RuleSpec
@@ -113,6 +138,7 @@ class ActionRun:
             value = self.seen.get(name)
             names.update(value if isinstance(value, list) else [value] if value else [])
         deps = set(spec.get("departments", ()))
+        deps.update(self.seen.get(f) for f in spec.get("members_of_field", ()) if self.seen.get(f))
         if deps:
             dm = st.department_members
             names.update(self.conn.execute(select(dm.c.username).where(
@@ -137,6 +163,12 @@ class ActionRun:
             st.users.c.username.in_(sorted(names)), st.users.c.active.is_(True))).scalars())
         return sorted(active)
 
+    def addresses(self, spec: Mapping[str, Any]) -> list[str]:
+        """E-mail addresses held in the record's e-mail fields (people who are not users: a
+        client's contact, the requester of a ticket)."""
+        found = (self.seen.get(name) for name in spec.get("email_fields", ()))
+        return sorted({address.strip() for address in found if isinstance(address, str) and address.strip()})
+
 
 def check_recipients(spec: Mapping[str, Any], entity: EntitySpec, app: AppSpec, at: str) -> Iterator[tuple[str, str]]:
     users = {u.username for u in app.users}
@@ -148,7 +180,8 @@ def check_recipients(spec: Mapping[str, Any], entity: EntitySpec, app: AppSpec, 
         for i, name in enumerate(spec.get(key, ())):
             if name not in departments:
                 yield f"{at}/{key}/{i}", f"{name!r} is not a department of this app"
-    for key, kinds in (("fields", ("user",)), ("heads_of_field", ("department",))):
+    for key, kinds in (("fields", ("user",)), ("heads_of_field", ("department",)),
+                       ("members_of_field", ("department",)), ("email_fields", ("email",))):
         for i, name in enumerate(spec.get(key, ())):
             if name in ("created_by", "updated_by") and kinds == ("user",):
                 continue

@@ -9,15 +9,22 @@ from ...core.specs import label_text
 from ...data import system_tables as st
 from ...data.timeline import EntryKind, add_comment, notify
 from ..tables import messages
-from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients
+from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients, check_templates
 
 CHANNELS = ("inapp", "email")
 
 
-def queue_message(run: ActionRun, channel: str, recipient: str, body: str, subject: str | None, key: str) -> bool:
-    """Put a message on the outgoing queue once per key (a redelivered event adds nothing)."""
+def queue_message(run: ActionRun, channel: str, recipient: str, body: str, subject: str | None, key: str,
+                  coalesce: bool = False) -> bool:
+    """Put a message on the outgoing queue once per key (a redelivered event adds nothing). With
+    ``coalesce``, a message identical to one still waiting to be sent is not queued again: a burst
+    of the same event after a stall sends one e-mail, not one per event (NS08)."""
     m = messages
     if run.conn.execute(select(m.c.id).where(m.c.key == key)).first():
+        return False
+    if coalesce and run.conn.execute(select(m.c.id).where(
+            m.c.channel == channel, m.c.recipient == recipient, m.c.status == "pending",
+            m.c.subject == subject if subject is not None else m.c.subject.is_(None), m.c.body == body)).first():
         return False
     run.conn.execute(m.insert(), {"channel": channel, "recipient": recipient, "subject": subject, "body": body,
                                   "key": key, "status": "pending", "attempts": 0, "next_attempt_at": run.now,
@@ -28,7 +35,8 @@ def queue_message(run: ActionRun, channel: str, recipient: str, body: str, subje
 class Notify(ActionKind):
     """``{"kind": "notify", "to": {"fields": ["assignee"]}, "title": "Пришлите клиенту ссылки о нас",
     "channels": ["inapp", "email"]}`` (PL14, BK06). Title and body are templates over the record;
-    identical unread in-app notifications are coalesced (BK27)."""
+    identical unread in-app notifications are coalesced (BK27). ``"to": {"email_fields": ["email"]}``
+    also e-mails the addresses held in the record's e-mail fields (people who are not users)."""
 
     kind = "notify"
     options_schema = {"type": "object", "additionalProperties": False, "required": ["to", "title"], "properties": {
@@ -38,6 +46,7 @@ class Notify(ActionKind):
 
     def check(self, action, entity, app):
         yield from check_recipients(action["to"], entity, app, "to")
+        yield from check_templates(action, "title", "body")
 
     def run(self, action, run):
         title = run.render(action["title"])
@@ -53,8 +62,12 @@ class Notify(ActionKind):
                 email = run.conn.execute(select(st.users.c.email).where(st.users.c.username == user)).scalar()
                 if email:
                     queue_message(run, "email", email, body or title, title,
-                                  f"{run.source}:{run.rule.name}:{run.index}:{user}")
-        return f"notified {', '.join(users) or 'nobody'} ({', '.join(channels)})"
+                                  f"{run.source}:{run.rule.name}:{run.index}:{user}", coalesce=True)
+        addresses = run.addresses(action["to"]) if "email" in channels else []
+        for address in addresses:
+            queue_message(run, "email", address, body or title, title,
+                          f"{run.source}:{run.rule.name}:{run.index}:<{address}>", coalesce=True)
+        return f"notified {', '.join([*users, *addresses]) or 'nobody'} ({', '.join(channels)})"
 
 
 class SendSms(ActionKind):
@@ -70,6 +83,7 @@ class SendSms(ActionKind):
         name = action["phone_field"]
         if not entity.has_field(name) or entity.field(name).kind != "phone":
             yield "phone_field", f"{name!r} is not a phone field of {entity.name!r}"
+        yield from check_templates(action, "text")
 
     def run(self, action, run):
         phone = run.seen.get(action["phone_field"])
@@ -86,6 +100,9 @@ class PostComment(ActionKind):
     kind = "post_comment"
     options_schema = {"type": "object", "additionalProperties": False, "required": ["text"],
                       "properties": {"kind": {}, "text": {"type": "string", "minLength": 1}}}
+
+    def check(self, action, entity, app):
+        yield from check_templates(action, "text")
 
     def run(self, action, run):
         add_comment(run.conn, run.app.name, run.entity.name, run.record_id, run.render(action["text"]),

@@ -8,15 +8,20 @@ from sqlalchemy import func, select
 
 from ...data import system_tables as st
 from ..tables import states
-from .base import ActionKind, ActionRun
+from .base import ActionKind, ActionRun, check_value_specs
 
 _VALUES = {"type": "object", "minProperties": 1}
 
 
 def _check_values(values, entity, at):
     for name in values:
-        if not entity.has_field(name) and name not in ("stage", "pipeline"):
+        if name in ("stage", "pipeline"):
+            continue
+        if not entity.has_field(name):
             yield f"{at}/{name}", f"{name!r} is not a field of {entity.name!r}"
+        elif entity.field(name).kind == "computed":
+            yield f"{at}/{name}", f"{name!r} of {entity.name!r} is computed and cannot be set"
+    yield from check_value_specs(values, at)
 
 
 class SetFields(ActionKind):

@@ -1,8 +1,9 @@
 """The field-kind interface: how a kind is stored, checked, parsed and shown as JSON."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ..specs import FieldSpec
@@ -49,11 +50,11 @@ class FieldKind:
     # Whether list search looks into this kind when the field is searchable.
     text_like: ClassVar[bool] = False
 
-    def parse(self, value: Any, field: "FieldSpec") -> Any:
+    def parse(self, value: Any, field: FieldSpec) -> Any:
         """Turn input (JSON, form or CSV text) into the stored Python value, or raise."""
         raise NotImplementedError
 
-    def coerce(self, value: Any, field: "FieldSpec") -> Any:
+    def coerce(self, value: Any, field: FieldSpec) -> Any:
         """Like ``parse`` but empty input (``None``, ``""``) is always ``None``."""
         if value is None or (isinstance(value, str) and value.strip() == ""):
             return None
@@ -63,20 +64,20 @@ class FieldKind:
         """The stored value as JSON data."""
         return value
 
-    def storage_of(self, field: "FieldSpec") -> Storage:
+    def storage_of(self, field: FieldSpec) -> Storage:
         """The column type of this field (computed fields depend on their options)."""
         return self.storage
 
-    def string_length(self, field: "FieldSpec") -> int | None:
+    def string_length(self, field: FieldSpec) -> int | None:
         return None
 
-    def decimal_shape(self, field: "FieldSpec") -> tuple[int, int]:
+    def decimal_shape(self, field: FieldSpec) -> tuple[int, int]:
         return (18, 2)
 
-    def references(self, field: "FieldSpec") -> Iterator[tuple[str, RefType, str]]:
+    def references(self, field: FieldSpec) -> Iterator[tuple[str, RefType, str]]:
         """Names in the options that must resolve: (options key, what, name)."""
         return iter(())
 
-    def check_options(self, field: "FieldSpec") -> Iterator[tuple[str, str]]:
+    def check_options(self, field: FieldSpec) -> Iterator[tuple[str, str]]:
         """Meaning checks beyond the options schema: (options key, message)."""
         return iter(())

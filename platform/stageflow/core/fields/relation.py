@@ -73,17 +73,52 @@ class DepartmentKind(FieldKind):
         return value.strip()
 
 
+EXTENSION_PATTERN = "^\\.[a-z0-9]+$"
+MIME_PATTERN = "^[a-z]+/(\\*|[a-z0-9][a-z0-9.+-]*)$"
+
+
+def readable_size(size: int) -> str:
+    """Bytes as people read them: 512 bytes, 20 KB, 1.5 MB."""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def accepts(accept: list[str], filename: str, content_type: str) -> bool:
+    """Whether a file matches one entry of ``accept``: an extension (any case) or a MIME type.
+
+    As in HTML's ``accept`` attribute, one match is enough; ``image/*`` takes every image type.
+    """
+    name = filename.lower()
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    for entry in accept:
+        if entry.startswith("."):
+            if name.endswith(entry):
+                return True
+        elif entry.endswith("/*"):
+            if mime.startswith(entry[:-1]):
+                return True
+        elif mime == entry:
+            return True
+    return False
+
+
 class FileKind(FieldKind):
     """Attached files, stored as a list of file ids (the files live in the file store).
 
-    ``{"name": "scans", "kind": "file", "options": {"multiple": true, "accept": [".pdf"]}}``
+    ``{"name": "scans", "kind": "file", "options": {"multiple": true, "accept": [".pdf", "image/*"],
+    "max_size": 10485760}}``. ``accept`` lists extensions and/or MIME types (one match is enough);
+    ``max_size`` is in bytes and only tightens the platform's own limit on every stored file.
     """
 
     kind = "file"
     storage = Storage.JSON
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
         "multiple": {"type": "boolean", "default": False},
-        "accept": {"type": "array", "items": {"type": "string", "pattern": "^\\.[a-z0-9]+$"}, "uniqueItems": True}}}
+        "accept": {"type": "array", "uniqueItems": True, "items": {
+            "type": "string", "anyOf": [{"pattern": EXTENSION_PATTERN}, {"pattern": MIME_PATTERN}]}},
+        "max_size": {"type": "integer", "minimum": 1}}}
     example = [1]
 
     def parse(self, value, field):
@@ -96,3 +131,13 @@ class FileKind(FieldKind):
         if len(ids) > 1 and not field.options.get("multiple", False):
             raise FieldValueError("holds one file only")
         return ids or None
+
+    def refusal(self, field, filename: str, content_type: str, size: int) -> str | None:
+        """Why this field does not take the stored file described, or None when it does."""
+        limit = field.options.get("max_size")
+        if limit is not None and size > limit:
+            return f"{filename!r} is {readable_size(size)}; this field takes files up to {readable_size(limit)}"
+        accept = field.options.get("accept")
+        if accept and not accepts(accept, filename, content_type):
+            return f"{filename!r} ({content_type or 'unknown type'}) is not one of {', '.join(accept)}"
+        return None

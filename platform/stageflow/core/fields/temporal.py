@@ -56,7 +56,7 @@ class DateTimeKind(FieldKind):
                 raise FieldValueError("expected a date and time like 2026-11-23T10:30:00Z") from None
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
-                value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
             return value.replace(microsecond=0)
         raise FieldValueError("expected a date and time like 2026-11-23T10:30:00Z")
 

@@ -6,6 +6,7 @@ from typing import Any
 from ...core.fields import FileKind
 from ...core.kinds import Kinds
 from ...core.specs import EntitySpec
+from ...data.bulk_updates import MAX_BULK
 from ...data.records import MAX_PAGE
 from .openapi_schemas import (
     ID_SCHEMA,
@@ -94,6 +95,23 @@ def _version_header() -> dict[str, Any]:
             "description": "the version you read (its ETag); a changed record is a 409"}
 
 
+def _bulk_operation(op: str, schema: str, tag: str) -> dict[str, Any]:
+    body = {"type": "object", "required": ["ids"], "additionalProperties": False, "properties": {
+        "ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK, "items": ID_SCHEMA},
+        "values": _ref(schema),
+        "delete": {"type": "boolean", "default": False, "description": "delete the records instead"}}}
+    result = {"type": "object", "properties": {"items": {"type": "array", "items": _ref(schema)},
+                                               "deleted": {"type": "array", "items": ID_SCHEMA}}}
+    return {"post": {
+        "tags": [tag], "operationId": f"{op}.bulk", "summary": "Change or delete many records, all or nothing",
+        "description": "{\"ids\": [...], \"values\": {...}} changes every listed record; {\"ids\": [...], "
+                       "\"delete\": true} deletes them. Each record meets the same rights, validation and stage "
+                       "gates as a single change; the first refused one is answered with its error and "
+                       "\"record\" holding its id, and nothing is changed.",
+        "requestBody": {"required": True, "content": {JSON: {"schema": body}}},
+        "responses": {"200": _json(result), **_errors(400, 401, 403, 404, 409, 422)}}}
+
+
 def entity_paths(kinds: Kinds, app: str, entity: EntitySpec, schema: str, tag: str,
                  locale: str = "en") -> dict[str, Any]:
     op = f"{app}.{entity.name}"
@@ -140,6 +158,7 @@ def entity_paths(kinds: Kinds, app: str, entity: EntitySpec, schema: str, tag: s
                        "parameters": [_version_header()],
                        "responses": {"204": {"description": "Deleted"}, **_errors(400, 401, 403, 404, 409, 422)}},
         },
+        f"{base}bulk": _bulk_operation(op, schema, tag),
         f"{item}/history": {"get": {
             "tags": [tag], "operationId": f"{op}.history", "summary": "Field changes, oldest first",
             "parameters": [id_param],

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ...core.specs import Right
 from ...data import system_tables as st
 from ...data.database import write_transaction
+from ...data.files import safe_filename
 from ...data.timeline import EntryKind, add_comment, comments_of, inbox, mark_read
 from ..security import stageflow_engine
 from .auth import current_actor
@@ -139,14 +140,19 @@ def register(bp: Blueprint) -> None:
         if not uploads:
             raise ApiError(400, "send the file as multipart/form-data in the part named 'file'",
                            {"file": "missing"})
+        contents = [u.read() for u in uploads]
+        names = [safe_filename(u.filename or "file") for u in uploads]
+        types = [u.mimetype or "application/octet-stream" for u in uploads]
         if field is not None:
-            accept = engine.catalog.context(app, entity).entity.field(field).options.get("accept")
-            refused = [u.filename for u in uploads if accept and not (u.filename or "").lower().endswith(tuple(accept))]
-            if refused:
-                raise ApiError(422, f"{field} takes {', '.join(accept)} files only",
-                               {field: f"{refused[0]!r} is not one of {', '.join(accept)}"})
-        stored = [engine.files.put(u.filename or "file", u.mimetype or "application/octet-stream",
-                                   u.read(), actor.username, engine.clock()) for u in uploads]
+            # The record service checks the field's limits too; checking first stores nothing refused.
+            spec = engine.catalog.context(app, entity).entity.field(field)
+            kind = engine.kinds.fields.get(spec.kind)
+            for name, content_type, data in zip(names, types, contents, strict=True):
+                refusal = kind.refusal(spec, name, content_type, len(data))
+                if refusal:
+                    raise ApiError(422, f"{field}: {refusal}", {field: refusal})
+        stored = [engine.files.put(name, content_type, data, actor.username, engine.clock())
+                  for name, content_type, data in zip(names, types, contents, strict=True)]
         body: dict[str, Any] = {"files": [{"id": s.id, "filename": s.filename, "content_type": s.content_type,
                                            "size": s.size} for s in stored]}
         if field is not None:

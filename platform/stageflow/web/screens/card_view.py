@@ -1,14 +1,169 @@
-"""The card (record) screen: ``/<app>/<entity>/<id>`` and ``/<app>/<entity>/new``."""
+"""The card (record) screen: ``/<app>/<entity>/<id>`` and ``/<app>/<entity>/new``.
+
+GET shows the record in its layout (BK38) with the timeline (PL13) and the field history; POST
+saves the posted form through the RecordService (create, or update with the version the card
+was read at as ``expected_version``). A refused save shows the card again with what the user
+entered: validation errors on their fields, a conflict message when someone else saved first
+(nothing is overwritten), a stage gate's message when the move is refused.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request
+from werkzeug.datastructures import FileStorage
+
+from ...core.specs import FieldSpec, Right
+from ...data.files import FileRefused, safe_filename
+from ...data.record_context import RecordConflict, RecordNotFound
+from ...data.record_values import RecordValidationError
+from ...data.stages import StageMoveRefused
+from ...security import AccessDenied
+from ..security import stageflow_engine
+from .card_form import add_uploads, read_card_form, submitted_values
+from .card_layout import STAGE
+from .card_page import CardAccess, card_access, card_view, form_values
+from .card_timeline import history_rows, timeline_entries
+from .context import ScreenContext, screen_context
+from .navigation import card_url, list_url, new_card_url
+from .rendering import render_screen
+from .widgets import initial_values
+
+CONFLICT_MESSAGE = ("Someone else changed this record while you were editing it. Your changes were not "
+                    "saved; reload the record to see theirs, then apply yours again.")
+
+
+def _uploader(engine, screen: ScreenContext):
+    kind = engine.kinds.fields.get("file")
+
+    def store(spec: FieldSpec, upload: FileStorage) -> int:
+        data = upload.read()
+        name = safe_filename(upload.filename or "file")
+        content_type = upload.mimetype or "application/octet-stream"
+        refusal = kind.refusal(spec, name, content_type, len(data))
+        if refusal:
+            raise ValueError(refusal)
+        try:
+            return engine.files.put(name, content_type, data, screen.actor.username, engine.clock()).id
+        except FileRefused as exc:
+            raise ValueError(str(exc)) from None
+    return store
+
+
+def _title(screen: ScreenContext, record: dict[str, Any], record_id: int | None) -> str:
+    if record_id is None:
+        return f"New {screen.entity_label}"
+    title_field = screen.entity.title_field
+    title = record.get(title_field) if title_field else None
+    return str(title) if title not in (None, "") else f"{screen.entity_label} #{record_id}"
+
+
+@dataclass
+class Refused:
+    """A save the card shows again: what was entered, errors per field, a message on top."""
+
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    alert: str | None = None
+    status: int = 422
+
+
+def _save(engine, screen: ScreenContext, access: CardAccess, record_id: int | None) -> dict[str, Any] | Refused:
+    """Save the posted form: the saved record, or why it was refused."""
+    specs = access.editable_specs(screen)
+    values = read_card_form(request.form, specs)
+    errors = add_uploads(values, request.files, specs, _uploader(engine, screen))
+    submission = submitted_values(values, specs)
+    if STAGE in access.editable and request.form.get(STAGE):
+        values[STAGE] = submission[STAGE] = request.form[STAGE]
+    if record_id is None and request.form.get("_pipeline"):
+        submission["pipeline"] = request.form["_pipeline"]
+    if errors:
+        return Refused(values, errors)
+    actor, app, entity = screen.actor, screen.app_name, screen.entity_name
+    try:
+        if record_id is None:
+            return engine.records.create(actor, app, entity, submission)
+        version = request.form.get("_version", type=int)
+        return engine.records.update(actor, app, entity, record_id, submission, expected_version=version)
+    except RecordValidationError as exc:
+        return Refused(values, exc.errors)
+    except RecordConflict:
+        return Refused(values, alert=CONFLICT_MESSAGE, status=409)
+    except StageMoveRefused as exc:
+        return Refused(values, {name: "is needed for this stage" for name in exc.fields}, str(exc))
+    except AccessDenied as exc:
+        abort(403, description=str(exc))
+
+
+def _load(engine, screen: ScreenContext, record_id: int) -> dict[str, Any]:
+    try:
+        return engine.records.get(screen.actor, screen.app_name, screen.entity_name, record_id)
+    except RecordNotFound:
+        abort(404, description=f"{screen.entity_name} #{record_id} does not exist")
+
+
+def _render(engine, screen, record, record_id, values, errors=None, alert=None, status=200):
+    access = card_access(engine, screen, record, record_id is None)
+    pipeline = record.get("pipeline") or request.values.get("_pipeline") or request.args.get("pipeline")
+    view = card_view(engine, screen, access, values, errors, pipeline)
+    history = [] if record_id is None else engine.records.history(
+        screen.actor, screen.app_name, screen.entity_name, record_id)
+    timeline = [] if record_id is None else timeline_entries(engine, screen, record_id, history)
+    return render_screen(
+        "card.html", screen, card=view, record=record, record_id=record_id, alert=alert,
+        title=_title(screen, record, record_id), can_save=bool(access.editable), pipeline=pipeline,
+        version=request.form.get("_version") or record.get("version"), card_link=card_url,
+        hide_robots=request.args.get("robots") == "0",
+        timeline=timeline, history=history_rows(screen, history),
+        list_link=list_url(screen.app_name, screen.entity_name),
+        new_link=new_card_url(screen.app_name, screen.entity_name) if screen.can(Right.CREATE) else None,
+        active_url=None), status
 
 
 def register(bp: Blueprint) -> None:
     @bp.route("/<app>/<entity>/new", methods=["GET", "POST"], endpoint="new_card")
     def new_card(app: str, entity: str):
-        abort(404)
+        screen = screen_context(app, entity)
+        if not screen.can(Right.CREATE):
+            abort(403, description=f"you may not create {screen.entity_label} records")
+        engine = stageflow_engine()
+        record = initial_values(list(screen.entity.fields))
+        values = form_values(screen, record)
+        if request.method == "POST":
+            access = card_access(engine, screen, record, True)
+            outcome = _save(engine, screen, access, None)
+            if isinstance(outcome, Refused):
+                return _render(engine, screen, record, None, outcome.values, outcome.errors, outcome.alert,
+                               outcome.status)
+            flash(f"{screen.entity_label} created", "success")
+            return redirect(card_url(app, entity, outcome["id"]))
+        return _render(engine, screen, record, None, values)
 
     @bp.route("/<app>/<entity>/<int:record_id>", methods=["GET", "POST"], endpoint="card_view")
-    def card_view(app: str, entity: str, record_id: int):
-        abort(404)
+    def show_card(app: str, entity: str, record_id: int):
+        screen = screen_context(app, entity)
+        engine = stageflow_engine()
+        record = _load(engine, screen, record_id)
+        values = form_values(screen, record)
+        if request.method == "POST":
+            access = card_access(engine, screen, record, False)
+            outcome = _save(engine, screen, access, record_id)
+            if isinstance(outcome, Refused):
+                return _render(engine, screen, record, record_id, outcome.values, outcome.errors, outcome.alert,
+                               outcome.status)
+            flash("Saved", "success")
+            return redirect(card_url(app, entity, record_id))
+        return _render(engine, screen, record, record_id, values)
+
+    @bp.get("/<app>/<entity>/<int:record_id>/timeline", endpoint="card_timeline")
+    def card_timeline(app: str, entity: str, record_id: int):
+        """The timeline panel alone, for the card's script to refresh after a comment."""
+        screen = screen_context(app, entity)
+        engine = stageflow_engine()
+        _load(engine, screen, record_id)
+        history = engine.records.history(screen.actor, app, entity, record_id)
+        entries = timeline_entries(engine, screen, record_id, history)
+        return render_template("stageflow/card_timeline.html", timeline=entries, record_id=record_id,
+                               screen=screen)

@@ -1,0 +1,153 @@
+"""Which columns a list shows and how a record's value reads in a cell (screen and export alike).
+
+Columns come from the entity's ``views.list.columns`` in metadata, else from its first
+sensible fields; a user's own choice (saved per user) wins when it still names known fields.
+Fields hidden from the user by field rules are never offered.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...core.specs import FieldSpec
+from ...data.filters import FilterError, queryable_fields
+from ...security import AccessDenied
+from .context import ScreenContext
+
+# Kinds that make poor default columns: long text, lists, files and nested tables.
+BULKY_KINDS = frozenset({"text", "child_table", "file", "checklist", "multiselect", "json"})
+DEFAULT_COLUMN_COUNT = 6
+# System columns offered in the column chooser next to the entity's own fields.
+SYSTEM_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+PIPELINE_COLUMNS = ("pipeline", "stage", "stage_changed_at")
+NUMBER_KINDS = frozenset({"integer", "decimal", "money", "duration"})
+CHOICE_KINDS = frozenset({"select", "multiselect"})
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    spec: FieldSpec
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMBER_KINDS or (self.kind == "computed" and self.spec.options.get("type") in
+                                              ("integer", "decimal", "money"))
+
+
+def _label(screen: ScreenContext, spec: FieldSpec) -> str:
+    if spec.name == "stage" and not screen.entity.has_field("stage"):
+        return "Stage"
+    return screen.field_label(spec)
+
+
+def offered_columns(screen: ScreenContext, hidden: Iterable[str]) -> dict[str, Column]:
+    """Every column the user may pick, in the entity's order; ``hidden`` fields left out."""
+    fields = queryable_fields(screen.entity)
+    names = [f.name for f in screen.entity.fields if f.kind != "child_table"]
+    if screen.entity.has_pipelines:
+        names += list(PIPELINE_COLUMNS)
+    names += list(SYSTEM_COLUMNS)
+    hidden = set(hidden)
+    return {n: Column(n, _label(screen, fields[n]), fields[n]) for n in names if n in fields and n not in hidden}
+
+
+def default_column_names(screen: ScreenContext) -> list[str]:
+    configured = (screen.entity.views or {}).get("list", {}).get("columns")
+    if configured:
+        return list(configured)
+    entity = screen.entity
+    names = [entity.title_field] if entity.title_field else []
+    names += [f.name for f in entity.fields if f.kind not in BULKY_KINDS and f.name not in names]
+    names = names[:DEFAULT_COLUMN_COUNT]
+    if entity.has_pipelines:
+        names.append("stage")
+    return names
+
+
+def choose_columns(offered: Mapping[str, Column], wanted: Sequence[str] | None,
+                   defaults: Sequence[str]) -> list[Column]:
+    """The user's saved columns that still exist, else the defaults; never an empty list."""
+    for names in (wanted or (), defaults):
+        chosen = [offered[n] for n in dict.fromkeys(names) if n in offered]
+        if chosen:
+            return chosen
+    return list(offered.values())[:DEFAULT_COLUMN_COUNT]
+
+
+class CellText:
+    """Turns stored JSON values into the text a person reads: labels for codes, names for users."""
+
+    def __init__(self, screen: ScreenContext):
+        self.screen = screen
+        app = screen.app
+        self.users = {u.username: u.full_name for u in app.users}
+        self.departments = {d.name: screen.label(d.label, d.name) for d in app.departments}
+        self.stages = {s.name: screen.label(s.label, s.name) for p in screen.entity.pipelines for s in p.stages}
+        self.pipelines = {p.name: screen.label(p.label, p.name) for p in screen.entity.pipelines}
+        self.link_titles: dict[str, dict[int, str]] = {}  # link field -> record id -> title
+
+    def load_link_titles(self, records, columns: Sequence[Column], items: Sequence[Mapping[str, Any]]) -> None:
+        """Read the titles of the records the shown link columns point at: one query per link
+        field, through the RecordService as the same user (a record they cannot see stays ``#id``)."""
+        for column in columns:
+            target = self.screen.app.entities.get(column.spec.options.get("entity", "")) if column.kind == "link" else None
+            ids = sorted({v for v in (item.get(column.name) for item in items) if isinstance(v, int)} -
+                         set(self.link_titles.get(column.name, {})))
+            if target is None or not target.title_field or not ids:
+                continue
+            try:
+                page = records.list(self.screen.actor, self.screen.app_name, target.name,
+                                    where={"field": "id", "op": "in", "value": ids}, limit=len(ids))
+            except (AccessDenied, FilterError):
+                continue
+            titles = self.link_titles.setdefault(column.name, {})
+            titles.update({r["id"]: str(r.get(target.title_field) or f"#{r['id']}") for r in page.items})
+
+    def choice_labels(self, spec: FieldSpec) -> dict[str, str]:
+        """code -> label of a select field's choices (inline or from its handbook)."""
+        options = spec.options
+        if options.get("handbook"):
+            handbook = self.screen.app.entities.get(options["handbook"])
+            items = (handbook.handbook_items or ()) if handbook is not None else ()
+            return {item.code: self.screen.label(item.label, item.code) for item in items}
+        return {str(c.get("value")): self.screen.label(c.get("label"), str(c.get("value")))
+                for c in options.get("choices", ())}
+
+    def text(self, column: Column, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return ""
+        kind, spec = column.kind, column.spec
+        if column.name == "stage":
+            return self.stages.get(value, str(value))
+        if column.name == "pipeline":
+            return self.pipelines.get(value, str(value))
+        if kind == "boolean":
+            return "Yes" if value else "No"
+        if kind in CHOICE_KINDS:
+            labels = self.choice_labels(spec)
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(labels.get(str(v), str(v)) for v in values)
+        if kind == "user":
+            return self.users.get(value, str(value))
+        if kind == "department":
+            return self.departments.get(value, str(value))
+        if kind == "link":
+            return self.link_titles.get(column.name, {}).get(value) or f"#{value}"
+        if kind == "checklist" and isinstance(value, list):
+            done = sum(1 for item in value if isinstance(item, Mapping) and item.get("done"))
+            return f"{done}/{len(value)}"
+        if kind == "file":
+            count = len(value) if isinstance(value, list) else 1
+            return f"{count} file" + ("" if count == 1 else "s")
+        if kind == "datetime" and isinstance(value, str):
+            return value.replace("T", " ").removesuffix("Z")
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
