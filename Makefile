@@ -7,7 +7,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.stageflow-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test screenshots bench clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ demo: venv
 test: venv
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Rebuilds docs/screenshots/ (the README's pictures) from the demo data in a real Chromium.
+screenshots: venv
+	STAGEFLOW_SCREENSHOTS_DIR='$(CURDIR)/docs/screenshots' $(PY) -m pytest -q tests/browser/test_screenshots.py
 
 bench: venv
 	@set -e; for f in bench/bench_*.py; do \

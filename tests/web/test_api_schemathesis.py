@@ -5,9 +5,9 @@ the served OpenAPI document and sends generated requests (valid ones and edge va
 operation with an administrator's bearer token. Any 5xx answer fails the test.
 
 Bounded run: ``MAX_EXAMPLES`` per operation and backend. bankruptcy_crm has 20 entities of
-11 operations each plus 4 global ones (224 operations), so a run sends about 224 x examples
-requests: on 2026-11-23, 1,120 cases on SQLite (5 each) and 448 on PostgreSQL (2 each), no
-5xx, in about a minute of CPU. Longer exploratory runs (5,600 cases on SQLite, 2,240 on PostgreSQL) found FAB's login
+12 operations each (bulk included) plus 4 global ones (244 operations), so a run sends about
+244 x examples requests: about 1,220 cases on SQLite (5 each) and 488 on PostgreSQL (2 each).
+On 2026-11-23, with 224 operations, 1,120 and 448 cases found no 5xx in about a minute of CPU. Longer exploratory runs (5,600 cases on SQLite, 2,240 on PostgreSQL) found FAB's login
 answering 500 without "provider", NUL characters crashing PostgreSQL queries and dates before
 year 1 in UTC raising OverflowError; all three are answered as client errors now.
 """

@@ -19,8 +19,12 @@ class EventType(StrEnum):
     DELETED = "deleted"
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 # Built once: a statement object reused across calls skips SQLAlchemy's cache-key work.

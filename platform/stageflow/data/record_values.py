@@ -40,6 +40,8 @@ class RecordValues:
         self.computed = self._computed_order()
         self.reference_fields = tuple(f for f in entity.fields if references_something(f))
         self.unique_fields = tuple(f for f in entity.fields if f.unique)
+        # The pipeline and stage, given as input on entities with pipelines.
+        self._stage_inputs = frozenset(PIPELINE_FIELDS[:2]) if entity.has_pipelines else frozenset()
         self._defaults: dict[str, Any] | None = None
         self._mutable_defaults = any(f.kind in ("checklist", "multiselect", "file") for f in entity.fields)
 
@@ -74,18 +76,19 @@ class RecordValues:
             raise RecordValidationError(self.entity.name, {"*": "expected an object of field values"})
         parsed: dict[str, Any] = {}
         errors: dict[str, str] = {}
+        by_name, stage_inputs, kind_of = self.by_name, self._stage_inputs, self.kinds.fields.get
         for name, raw in values.items():
             if name in IGNORED_INPUT:
                 continue
-            if name in PIPELINE_FIELDS[:2] and self.entity.has_pipelines:
+            if name in stage_inputs:
                 parsed[name] = None if is_empty(raw) else str(raw).strip()
                 continue
-            spec = self.by_name.get(name)
+            spec = by_name.get(name)
             if spec is None:
                 errors[name] = ("is set by the system" if name in SYSTEM_FIELDS or name in PIPELINE_FIELDS
                                 else f"{self.entity.name} has no field {name!r}")
                 continue
-            kind = self.kinds.fields.get(spec.kind)
+            kind = kind_of(spec.kind)
             if not kind.writable:
                 errors[name] = "is computed and cannot be set"
                 continue

@@ -148,7 +148,8 @@ class RecordService:
         _merge(errors, ctx.values.compute(record))
         _merge(errors, ctx.values.missing_required(record))
         now = self.clock()
-        child_values = {k: record.pop(k) for k in list(record) if k in ctx.children}
+        children = ctx.children
+        child_values = {k: record.pop(k) for k in list(record) if k in children} if children else {}
         with self.transaction(conn) as tx:
             checker = ReferenceChecker(tx, ctx.app, ctx.tables, self.known)
             _merge(errors, checker.problems(ctx.values, {**record, **child_values}))

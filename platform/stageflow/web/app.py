@@ -23,6 +23,7 @@ from sqlalchemy import text
 from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
 from .api import create_api_blueprint
+from .language import DEFAULT_LOCALE, LANGUAGES, TRANSLATIONS_DIR, install_locale_selector
 from .menu import StageflowMenu, current_menu
 from .pages import StageflowIndexView
 from .screens import create_screens_blueprint
@@ -66,6 +67,10 @@ def _config(app: Flask, engine: Stageflow, secret_key: str | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=MAX_REQUEST_SIZE,
+        # English and Russian: FAB shows its language picker and prepends its own catalog.
+        LANGUAGES=LANGUAGES,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
 
 
@@ -88,6 +93,7 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
         appbuilder = AppBuilder(indexview=StageflowIndexView, menu=StageflowMenu(),
                                 security_manager_class=StageflowSecurityManager)
         appbuilder.init_app(app, db.session)
+    install_locale_selector(app)
     api = create_api_blueprint(app)
     app.extensions["csrf"].exempt(api)  # token or session callers are checked in api/auth.py
     app.register_blueprint(api)

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 
 from flask import g
 from flask_appbuilder.menu import Menu, MenuItem
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from ..core.specs import Right, label_text
 from ..data.notifications import unread_count
 from ..runtime import Stageflow
 from ..security import Actor, UnknownUser
+from .language import labels_locale
 from .security import DYNAMIC_MENU_PREFIX, session_username, stageflow_engine
 
 
@@ -43,21 +45,23 @@ class AppEntry:
 
 
 def build_menu(engine: Stageflow, actor: Actor) -> list[AppEntry]:
-    """The apps the actor works in and the entities it may read, labels in the app's locale."""
+    """The apps the actor works in and the entities it may read, labels in the language the
+    user picked when the app has it, else in the app's default locale."""
     result = []
     for name in engine.catalog.names():
         loaded = engine.catalog.get(name)
         spec = loaded.spec
         if not (actor.unrestricted or actor.roles_in(name)):
             continue
-        locale = spec.default_locale
-        entry = AppEntry(name, label_text(spec.label, locale, default=name), spec.version, loaded.revision)
+        locale = labels_locale(spec)
+        entry = AppEntry(name, label_text(spec.label, locale, spec.default_locale, name), spec.version,
+                         loaded.revision)
         for entity in spec.entities.values():
             rights = engine.catalog.context(name, entity.name).policy(actor).rights
             if Right.READ not in rights:
                 continue
             entry.entities.append(EntityEntry(
-                entity.name, label_text(entity.label_plural or entity.label, locale, default=entity.name),
+                entity.name, label_text(entity.label_plural or entity.label, locale, spec.default_locale, entity.name),
                 entity_url(name, entity.name), frozenset(r.value for r in rights), entity.is_handbook))
         if entry.entities:
             result.append(entry)
@@ -114,5 +118,6 @@ def inbox_entry(actor: Actor) -> MenuItem:
     """The notification inbox with a badge of unread ones (one indexed count per page)."""
     with stageflow_engine().db.connect() as conn:
         unread = unread_count(conn, actor.username)
-    label = Markup('Inbox <span class="badge sf-inbox-badge">{}</span>').format(unread) if unread else Markup("Inbox")
+    text = menu_label(gettext("Inbox"))
+    label = Markup('{} <span class="badge sf-inbox-badge">{}</span>').format(text, unread) if unread else text
     return MenuItem(f"{DYNAMIC_MENU_PREFIX}~inbox", href="/inbox/", label=label, icon="fa-bell")

@@ -97,12 +97,8 @@ def test_board_escapes_titles_and_field_values(sqlite_web):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_board_requires_login(sqlite_web):
-    anonymous = sqlite_web.browser()
-    for path in ("/mini/deal/board", "/mini/deal/board/cards?stage=new"):
-        response = anonymous.get(path)
-        assert response.status_code == 302
-        assert "/login/" in response.headers["Location"]
+def test_board_requires_login(assert_needs_login):
+    assert_needs_login("/mini/deal/board", "/mini/deal/board/cards?stage=new")
 
 
 def test_unknown_pipeline_stage_or_an_entity_without_pipelines_is_404(sqlite_web):

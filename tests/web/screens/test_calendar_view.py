@@ -79,12 +79,8 @@ def test_calendar_titles_travel_as_json_text(sqlite_web):
     assert events[0]["title"] == "<script>alert(1)</script>"
 
 
-def test_calendar_requires_login(sqlite_web):
-    anonymous = sqlite_web.browser()
-    for path in ("/mini/deal/calendar", f"/mini/deal/calendar/events?{DECEMBER}"):
-        response = anonymous.get(path)
-        assert response.status_code == 302
-        assert "/login/" in response.headers["Location"]
+def test_calendar_requires_login(assert_needs_login):
+    assert_needs_login("/mini/deal/calendar", f"/mini/deal/calendar/events?{DECEMBER}")
 
 
 def test_unknown_or_unfit_fields_are_404_and_a_bad_range_is_400(sqlite_web):
@@ -100,3 +96,14 @@ def test_unknown_or_unfit_fields_are_404_and_a_bad_range_is_400(sqlite_web):
     assert response.get_json()["message"] == "start: expected an ISO date or date-time, got 'soon'"
     response = client.get("/mini/deal/calendar/events?start=2027-01-01&end=2026-01-01")
     assert response.status_code == 400 and "end" in response.get_json()["message"]
+
+
+def test_the_date_parameter_picks_the_day_the_calendar_opens_on(sqlite_web):
+    client = sqlite_web.browser("boss")
+    html = client.get("/mini/deal/calendar?field=due&date=2026-03-15").get_data(as_text=True)
+    assert 'data-initial-date="2026-03-15"' in html
+    assert '<input type="hidden" name="date" value="2026-03-15">' in html  # kept when the field changes
+    assert 'data-initial-date=""' in client.get("/mini/deal/calendar").get_data(as_text=True)  # today
+    response = client.get("/mini/deal/calendar?date=March")
+    assert response.status_code == 400
+    assert "date: expected an ISO date (YYYY-MM-DD), got &#39;March&#39;" in response.get_data(as_text=True)

@@ -1,10 +1,12 @@
-"""The calendar over a date or datetime field: ``/<app>/<entity>/calendar?field=&color=``.
+"""The calendar over a date or datetime field: ``/<app>/<entity>/calendar?field=&color=&date=``.
 
 The page is FullCalendar (static/calendar.js); its events come from
 ``/<app>/<entity>/calendar/events``: the records whose date falls in the visible range, read
 through the RecordService with a ``between`` filter (record and field rules apply), colored by
-the choice colors of a select field (BK24, BK36, NS06). Dragging an event PATCHes the date
-through the REST API, so a refused change reverts with the service's message.
+the choice colors of a select field (BK24, BK36, NS06). ``date`` (an ISO date) is the day the
+calendar opens on, today without it, so a link can point at a month that has records. Dragging
+an event PATCHes the date through the REST API, so a refused change reverts with the service's
+message.
 """
 from __future__ import annotations
 
@@ -93,6 +95,16 @@ def parse_moment(text: str | None, what: str) -> dt.datetime:
     return moment
 
 
+def initial_date(text: str | None) -> str | None:
+    """The ISO day the calendar opens on, or None (today) when ``date`` is absent or empty."""
+    if not (text or "").strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        abort(400, description=f"date: expected an ISO date (YYYY-MM-DD), got {text!r}")
+
+
 def visible_range(field: DateField) -> list[str]:
     start = parse_moment(request.args.get("start"), "start")
     end = parse_moment(request.args.get("end"), "end")
@@ -120,10 +132,11 @@ def register(bp: Blueprint) -> None:
         screen = screen_context(app, entity)
         field = chosen_field(screen, request.args.get("field"))
         color = color_field(screen, request.args.get("color"))
+        opens_on = initial_date(request.args.get("date"))
         title = title_field(screen.entity)
         legend = choices(screen.app, color, screen.label) if color is not None else []
         return render_screen("calendar.html", screen, field=field, fields=date_fields(screen),
-                             color=color, colors=select_fields(screen), legend=legend,
+                             color=color, colors=select_fields(screen), legend=legend, opens_on=opens_on,
                              title_field=title.name if title else None,
                              can_create=screen.can(Right.CREATE) and title is not None and field.editable,
                              can_move=screen.can(Right.UPDATE) and field.editable,

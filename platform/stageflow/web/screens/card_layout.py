@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from ...core.specs import EntitySpec, Label
 
 STAGE = "stage"  # the pipeline stage: placeable in a layout like a field
@@ -53,10 +55,10 @@ def card_tabs(entity: EntitySpec, visible: Collection[str], label: Callable[[Lab
             tabs.append(CardTab(tab["name"], label(tab.get("label"), tab["name"]), tuple(sections)))
     rest = tuple(n for n in order if n not in placed)
     if rest:
-        trailing = CardSection("more", "More" if tabs else "", 2, rest)
+        trailing = CardSection("more", gettext("More") if tabs else "", 2, rest)
         if tabs:
             last = tabs[-1]
             tabs[-1] = CardTab(last.name, last.label, last.sections + (trailing,))
         else:
-            tabs.append(CardTab("main", "Main", (trailing,)))
+            tabs.append(CardTab("main", gettext("Main"), (trailing,)))
     return tabs

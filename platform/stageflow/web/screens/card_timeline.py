@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 from ...data.timeline import comments_of
 from .context import ScreenContext
 from .widgets import ChoiceSource
 
-STAGE_FIELDS = ("stage", "pipeline")
+# The pipeline columns every entity with pipelines has, named in the UI language.
+STAGE_FIELDS = {"stage": lambda: gettext("Stage"), "pipeline": lambda: gettext("Pipeline")}
 
 
 @dataclass
@@ -45,12 +48,12 @@ def value_text(value: Any) -> str:
     if value is None or value == [] or value == "":
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
             if all("text" in v for v in value):  # a checklist
                 return ", ".join(("☑ " if v.get("done") else "☐ ") + str(v["text"]) for v in value)
-            return f"{len(value)} row(s)"
+            return ngettext("%(num)d row", "%(num)d rows", len(value))
         return ", ".join(str(v) for v in value)
     return str(value)
 
@@ -65,7 +68,7 @@ def stage_label(screen: ScreenContext, name: Any) -> str:
 
 def field_label(screen: ScreenContext, name: str) -> str:
     if name in STAGE_FIELDS:
-        return name.capitalize()
+        return STAGE_FIELDS[name]()
     spec = screen.field(name)
     return screen.field_label(spec) if spec else name
 
@@ -87,7 +90,7 @@ def _change_entries(screen: ScreenContext, history: list[dict[str, Any]]) -> lis
         entry = TimelineEntry("system", at, by)
         for item in items:
             if item["field"] == "stage":
-                entry.stage_move = Change("Stage", stage_label(screen, item["old"]), stage_label(screen, item["new"]))
+                entry.stage_move = Change(gettext("Stage"), stage_label(screen, item["old"]), stage_label(screen, item["new"]))
             elif item["field"] != "pipeline":
                 entry.changes.append(Change(field_label(screen, item["field"]), value_text(item["old"]),
                                             value_text(item["new"])))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import FileStorage
 
 from ...core.specs import FieldSpec, Right
@@ -30,7 +31,7 @@ from .navigation import card_url, list_url, new_card_url
 from .rendering import render_screen
 from .widgets import initial_values
 
-CONFLICT_MESSAGE = ("Someone else changed this record while you were editing it. Your changes were not "
+CONFLICT_MESSAGE = lazy_gettext("Someone else changed this record while you were editing it. Your changes were not "
                     "saved; reload the record to see theirs, then apply yours again.")
 
 
@@ -53,10 +54,10 @@ def _uploader(engine, screen: ScreenContext):
 
 def _title(screen: ScreenContext, record: dict[str, Any], record_id: int | None) -> str:
     if record_id is None:
-        return f"New {screen.entity_label}"
+        return gettext("New %(entity)s", entity=screen.entity_label)
     title_field = screen.entity.title_field
     title = record.get(title_field) if title_field else None
-    return str(title) if title not in (None, "") else f"{screen.entity_label} #{record_id}"
+    return str(title) if title not in (None, "") else gettext("%(entity)s #%(id)d", entity=screen.entity_label, id=record_id)
 
 
 @dataclass
@@ -90,9 +91,9 @@ def _save(engine, screen: ScreenContext, access: CardAccess, record_id: int | No
     except RecordValidationError as exc:
         return Refused(values, exc.errors)
     except RecordConflict:
-        return Refused(values, alert=CONFLICT_MESSAGE, status=409)
+        return Refused(values, alert=str(CONFLICT_MESSAGE), status=409)
     except StageMoveRefused as exc:
-        return Refused(values, {name: "is needed for this stage" for name in exc.fields}, str(exc))
+        return Refused(values, {name: gettext("is needed for this stage") for name in exc.fields}, str(exc))
     except AccessDenied as exc:
         abort(403, description=str(exc))
 
@@ -122,40 +123,35 @@ def _render(engine, screen, record, record_id, values, errors=None, alert=None, 
         active_url=None), status
 
 
+def _show_or_save(engine, screen: ScreenContext, record: dict[str, Any], record_id: int | None, saved: str):
+    """GET shows the card; POST saves it, then goes to the saved card with the ``saved`` notice or
+    shows the card again with why it was refused. ``record_id`` None: a new record."""
+    if request.method != "POST":
+        return _render(engine, screen, record, record_id, form_values(screen, record))
+    access = card_access(engine, screen, record, record_id is None)
+    outcome = _save(engine, screen, access, record_id)
+    if isinstance(outcome, Refused):
+        return _render(engine, screen, record, record_id, outcome.values, outcome.errors, outcome.alert,
+                       outcome.status)
+    flash(saved, "success")
+    saved_id = outcome["id"] if record_id is None else record_id
+    return redirect(card_url(screen.app_name, screen.entity_name, saved_id))
+
+
 def register(bp: Blueprint) -> None:
     @bp.route("/<app>/<entity>/new", methods=["GET", "POST"], endpoint="new_card")
     def new_card(app: str, entity: str):
         screen = screen_context(app, entity)
         if not screen.can(Right.CREATE):
             abort(403, description=f"you may not create {screen.entity_label} records")
-        engine = stageflow_engine()
         record = initial_values(list(screen.entity.fields))
-        values = form_values(screen, record)
-        if request.method == "POST":
-            access = card_access(engine, screen, record, True)
-            outcome = _save(engine, screen, access, None)
-            if isinstance(outcome, Refused):
-                return _render(engine, screen, record, None, outcome.values, outcome.errors, outcome.alert,
-                               outcome.status)
-            flash(f"{screen.entity_label} created", "success")
-            return redirect(card_url(app, entity, outcome["id"]))
-        return _render(engine, screen, record, None, values)
+        return _show_or_save(stageflow_engine(), screen, record, None, gettext("%(entity)s created", entity=screen.entity_label))
 
     @bp.route("/<app>/<entity>/<int:record_id>", methods=["GET", "POST"], endpoint="card_view")
     def show_card(app: str, entity: str, record_id: int):
         screen = screen_context(app, entity)
         engine = stageflow_engine()
-        record = _load(engine, screen, record_id)
-        values = form_values(screen, record)
-        if request.method == "POST":
-            access = card_access(engine, screen, record, False)
-            outcome = _save(engine, screen, access, record_id)
-            if isinstance(outcome, Refused):
-                return _render(engine, screen, record, record_id, outcome.values, outcome.errors, outcome.alert,
-                               outcome.status)
-            flash("Saved", "success")
-            return redirect(card_url(app, entity, record_id))
-        return _render(engine, screen, record, record_id, values)
+        return _show_or_save(engine, screen, _load(engine, screen, record_id), record_id, gettext("Saved"))
 
     @bp.get("/<app>/<entity>/<int:record_id>/timeline", endpoint="card_timeline")
     def card_timeline(app: str, entity: str, record_id: int):

@@ -15,6 +15,7 @@ from flask_appbuilder import AppBuilder
 from ...core.specs import AppSpec, EntitySpec, FieldSpec, Right, label_text
 from ...data.catalog import UnknownEntity
 from ...security import Actor
+from ..language import labels_locale
 from ..menu import current_actor_or_none
 from ..security import stageflow_engine
 
@@ -63,8 +64,9 @@ class ScreenContext:
 
 
 def current_locale(app: AppSpec) -> str:
-    """The language of labels: the app's default until the user's choice exists (i18n)."""
-    return app.default_locale
+    """The language of labels: the one the user picked in the navbar when the app has labels in
+    it, else the app's default locale (each label still falls back on its own)."""
+    return labels_locale(app)
 
 
 def screen_context(app: str, entity: str) -> ScreenContext:

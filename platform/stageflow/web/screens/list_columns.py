@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext, ngettext, pgettext
+
 from ...core.specs import FieldSpec
 from ...data.filters import FilterError, queryable_fields
 from ...security import AccessDenied
@@ -41,10 +43,18 @@ class Column:
                                               ("integer", "decimal", "money"))
 
 
+def _system_label(name: str) -> str | None:
+    """The label of a column every entity (or every entity with pipelines) has, in the UI
+    language: their specs carry English labels only."""
+    return {"created_at": pgettext("column", "Created"), "created_by": gettext("Created by"),
+            "updated_at": gettext("Updated"), "updated_by": gettext("Updated by"),
+            "pipeline": gettext("Pipeline"), "stage": gettext("Stage"),
+            "stage_changed_at": gettext("Stage changed")}.get(name)
+
+
 def _label(screen: ScreenContext, spec: FieldSpec) -> str:
-    if spec.name == "stage" and not screen.entity.has_field("stage"):
-        return "Stage"
-    return screen.field_label(spec)
+    own = screen.entity.has_field(spec.name)
+    return (None if own else _system_label(spec.name)) or screen.field_label(spec)
 
 
 def offered_columns(screen: ScreenContext, hidden: Iterable[str]) -> dict[str, Column]:
@@ -129,7 +139,7 @@ class CellText:
         if column.name == "pipeline":
             return self.pipelines.get(value, str(value))
         if kind == "boolean":
-            return "Yes" if value else "No"
+            return gettext("Yes") if value else gettext("No")
         if kind in CHOICE_KINDS:
             labels = self.choice_labels(spec)
             values = value if isinstance(value, list) else [value]
@@ -145,7 +155,7 @@ class CellText:
             return f"{done}/{len(value)}"
         if kind == "file":
             count = len(value) if isinstance(value, list) else 1
-            return f"{count} file" + ("" if count == 1 else "s")
+            return ngettext("%(num)d file", "%(num)d files", count)
         if kind == "datetime" and isinstance(value, str):
             return value.replace("T", " ").removesuffix("Z")
         if isinstance(value, list):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import gettext
 
 from .context import ScreenContext
 
@@ -49,9 +50,9 @@ def date_fields(screen: ScreenContext) -> list:
 
 def entity_views(screen: ScreenContext) -> list[ViewLink]:
     app, entity = screen.app_name, screen.entity_name
-    views = [ViewLink("list", "List", list_url(app, entity))]
+    views = [ViewLink("list", gettext("List"), list_url(app, entity))]
     for pipeline in screen.entity.pipelines:
         views.append(ViewLink("board", screen.label(pipeline.label, pipeline.name), board_url(app, entity, pipeline.name)))
     if date_fields(screen):
-        views.append(ViewLink("calendar", "Calendar", calendar_url(app, entity)))
+        views.append(ViewLink("calendar", gettext("Calendar"), calendar_url(app, entity)))
     return views

@@ -5,22 +5,10 @@
   "use strict";
   var board = document.querySelector(".sf-board");
   if (!board) { return; }
-  var screen = document.querySelector(".sf-screen");
-  var app = screen.getAttribute("data-app");
-  var entity = screen.getAttribute("data-entity");
+  var records = Stageflow.screenRecords();
   var pipeline = board.getAttribute("data-pipeline");
   var cardsUrl = board.getAttribute("data-cards-url");
-  var message = document.querySelector(".sf-board-message");
-
-  function showMessage(text) {
-    message.textContent = text;
-    message.hidden = false;
-  }
-
-  function clearMessage() {
-    message.hidden = true;
-    message.textContent = "";
-  }
+  var message = Stageflow.messageArea(document.querySelector(".sf-board-message"));
 
   function column(stage) {
     return board.querySelector('.sf-column[data-stage="' + CSS.escape(stage) + '"]');
@@ -36,10 +24,7 @@
 
   function cardsHtml(query) {
     var url = cardsUrl + "?pipeline=" + encodeURIComponent(pipeline) + "&" + query;
-    return fetch(url, {credentials: "same-origin"}).then(function (response) {
-      if (!response.ok) { throw new Error("could not load cards (" + response.status + ")"); }
-      return response.text();
-    });
+    return Stageflow.fetchHtml(url, "could not load cards");
   }
 
   function fragment(html) {
@@ -60,10 +45,10 @@
     var fromStage = from.getAttribute("data-stage"), toStage = to.getAttribute("data-stage");
     var more = to.querySelector(".sf-column-more");
     if (more) { to.appendChild(more); }
-    clearMessage();
+    message.clear();
     item.classList.add("sf-card-saving");
     var body = {stage: toStage, version: parseInt(item.getAttribute("data-version"), 10)};
-    Stageflow.api("PATCH", Stageflow.recordsPath(app, entity, item.getAttribute("data-id")), body)
+    records.update(item.getAttribute("data-id"), body)
       .then(function (record) {
         item.setAttribute("data-version", record.version);
         addToCount(fromStage, -1);
@@ -71,7 +56,7 @@
       })
       .catch(function (error) {
         moveBack(item, from, event.oldDraggableIndex);
-        showMessage(error.message);
+        message.fail(error);
       })
       .then(function () { item.classList.remove("sf-card-saving"); });
   }
@@ -96,7 +81,7 @@
         more.remove();
         cards.appendChild(fragment(html));
       })
-      .catch(function (error) { more.disabled = false; showMessage(error.message); });
+      .catch(function (error) { more.disabled = false; message.fail(error); });
   });
 
   var quick = board.querySelector(".sf-quick-create");
@@ -112,16 +97,16 @@
       values.pipeline = pipeline;
       values.stage = stage;
       values[board.getAttribute("data-title-field")] = title;
-      clearMessage();
+      message.clear();
       input.disabled = true;
-      Stageflow.api("POST", Stageflow.recordsPath(app, entity), values)
+      records.create(values)
         .then(function (record) { return cardsHtml("id=" + encodeURIComponent(record.id)); })
         .then(function (html) {
           cards.insertBefore(fragment(html), cards.firstChild);
           addToCount(stage, 1);
           input.value = "";
         })
-        .catch(function (error) { showMessage(error.message); })
+        .catch(message.fail)
         .then(function () { input.disabled = false; input.focus(); });
     });
   }

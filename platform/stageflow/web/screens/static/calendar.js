@@ -5,23 +5,11 @@
   "use strict";
   var element = document.querySelector(".sf-calendar");
   if (!element) { return; }
-  var screen = document.querySelector(".sf-screen");
-  var app = screen.getAttribute("data-app");
-  var entity = screen.getAttribute("data-entity");
+  var records = Stageflow.screenRecords();
   var field = element.getAttribute("data-field");
   var dateOnly = element.getAttribute("data-kind") === "date";
-  var message = document.querySelector(".sf-calendar-message");
+  var message = Stageflow.messageArea(document.querySelector(".sf-calendar-message"));
   var quick = document.querySelector(".sf-calendar-quick");
-
-  function showMessage(text) {
-    message.textContent = text;
-    message.hidden = false;
-  }
-
-  function clearMessage() {
-    message.hidden = true;
-    message.textContent = "";
-  }
 
   // The value the date field stores for a moment on the calendar.
   function fieldValue(date, allDay, dateStr) {
@@ -34,6 +22,8 @@
 
   var calendar = new FullCalendar.Calendar(element, {
     initialView: "dayGridMonth",
+    // The page's ?date= (an ISO day) opens that month; without it, today's.
+    initialDate: element.getAttribute("data-initial-date") || undefined,
     locale: element.getAttribute("data-locale") || "en",
     firstDay: 1,
     height: "auto",
@@ -41,19 +31,19 @@
     events: {
       url: element.getAttribute("data-events-url"),
       extraParams: {field: field, color: element.getAttribute("data-color")},
-      failure: function (error) { showMessage(error.message || "the events could not be loaded"); }
+      failure: function (error) { message.show(error.message || "the events could not be loaded"); }
     },
     editable: element.getAttribute("data-can-move") === "true",
     eventDurationEditable: false,
     // A date field has no time: its events stay in the all-day rows.
     eventAllow: function (drop) { return !dateOnly || drop.allDay; },
     eventDrop: function (info) {
-      clearMessage();
+      message.clear();
       var body = {version: info.event.extendedProps.version};
       body[field] = fieldValue(info.event.start, info.event.allDay, info.event.startStr);
-      Stageflow.api("PATCH", Stageflow.recordsPath(app, entity, info.event.id), body)
+      records.update(info.event.id, body)
         .then(function (record) { info.event.setExtendedProp("version", record.version); })
-        .catch(function (error) { info.revert(); showMessage(error.message); });
+        .catch(function (error) { info.revert(); message.fail(error); });
     },
     dateClick: function (info) {
       if (!quick) { return; }
@@ -81,15 +71,15 @@
       var values = JSON.parse(element.getAttribute("data-defaults") || "{}");
       values[element.getAttribute("data-title-field")] = title;
       values[field] = quick.getAttribute("data-value");
-      clearMessage();
+      message.clear();
       input.disabled = true;
-      Stageflow.api("POST", Stageflow.recordsPath(app, entity), values)
+      records.create(values)
         .then(function () {
           input.value = "";
           quick.hidden = true;
           calendar.refetchEvents();
         })
-        .catch(function (error) { showMessage(error.message); })
+        .catch(message.fail)
         .then(function () { input.disabled = false; });
     });
   }

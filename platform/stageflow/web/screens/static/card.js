@@ -63,11 +63,7 @@
   }
 
   function refreshTimeline(panel) {
-    return fetch(panel.getAttribute("data-refresh"), {credentials: "same-origin"})
-      .then(function (response) {
-        if (!response.ok) { throw new Error("The timeline could not be loaded (" + response.status + ")"); }
-        return response.text();
-      })
+    return Stageflow.fetchHtml(panel.getAttribute("data-refresh"), panel.getAttribute("data-load-error") || "The timeline could not be loaded")
       .then(function (html) { document.getElementById("sf-timeline-entries").innerHTML = html; });
   }
 
@@ -87,7 +83,7 @@
     var button = form.querySelector("button[type=submit]");
     error.hidden = true;
     if (!text.value.trim()) {
-      error.textContent = "Write something to post.";
+      error.textContent = error.getAttribute("data-empty") || "Write something to post.";
       error.hidden = false;
       return;
     }

@@ -4,12 +4,13 @@
   "use strict";
   var page = document.querySelector(".sf-list-page");
   if (!page) { return; }
-  var screen = document.querySelector(".sf-screen");
-  var app = screen.getAttribute("data-app");
-  var entity = screen.getAttribute("data-entity");
+  var records = Stageflow.screenRecords();
   var bar = page.querySelector(".sf-bulk-bar");
   var results = page.querySelector(".sf-bulk-results");
   var selectAll = page.querySelector(".sf-select-all");
+  // UI strings in the user's language from list.html ({n}: a count); English when one is absent.
+  var texts = JSON.parse(page.getAttribute("data-texts") || "{}");
+  function say(key, english, n) { return (texts[key] || english).replace("{n}", String(n)); }
 
   function rowBoxes() { return Array.prototype.slice.call(page.querySelectorAll(".sf-select-row")); }
   function selectedIds() {
@@ -20,7 +21,7 @@
     var count = selectedIds().length;
     if (bar) {
       bar.hidden = count === 0;
-      bar.querySelector(".sf-bulk-count").textContent = count + " selected";
+      bar.querySelector(".sf-bulk-count").textContent = say("selected", "{n} selected", count);
     }
     if (selectAll) {
       var boxes = rowBoxes();
@@ -51,7 +52,7 @@
     var summary = document.createElement("div");
     summary.className = "alert " + (refusals.length ? "alert-warning" : "alert-success");
     summary.setAttribute("role", "status");
-    summary.textContent = done + " " + verb + (refusals.length ? ", " + refusals.length + " refused" : "");
+    summary.textContent = say(verb, "{n} " + verb, done) + (refusals.length ? say("refused", ", {n} refused", refusals.length) : "");
     if (refusals.length) {
       var list = document.createElement("ul");
       list.className = "sf-bulk-refusals";
@@ -67,15 +68,6 @@
     results.appendChild(summary);
   }
 
-  function errorText(error) {
-    var data = error.data || {};
-    var parts = [data.message || error.message];
-    if (data.errors) {
-      Object.keys(data.errors).forEach(function (name) { parts.push(name + ": " + data.errors[name]); });
-    }
-    return parts.join("; ");
-  }
-
   // One call per record, in order; resolves with the number done and the refusals.
   function eachRecord(ids, call, onDone) {
     var refusals = [];
@@ -86,7 +78,7 @@
           done += 1;
           onDone(id, record);
         }, function (error) {
-          refusals.push({id: id, message: errorText(error)});
+          refusals.push({id: id, message: Stageflow.errorText(error)});
         });
       });
     }, Promise.resolve()).then(function () { return {done: done, refusals: refusals}; });
@@ -96,7 +88,7 @@
   // on its own so the others still change and every refusal is shown with its reason.
   function bulkThenEach(ids, bulkBody, call, onDone) {
     var body = Object.assign({ids: ids.map(Number)}, bulkBody);
-    return Stageflow.api("POST", Stageflow.recordsPath(app, entity) + "bulk", body).then(function () {
+    return records.bulk(body).then(function () {
       ids.forEach(function (id) { onDone(id); });
       return {done: ids.length, refusals: []};
     }, function () {
@@ -109,17 +101,17 @@
     if (!ids.length) { return; }
     var call, onDone, verb, bulkBody;
     if (kind === "delete") {
-      if (!window.confirm("Delete " + ids.length + " record(s)?")) { return; }
+      if (!window.confirm(say("confirm_delete", "Delete {n} record(s)?", ids.length))) { return; }
       verb = "deleted";
       bulkBody = {"delete": true};
-      call = function (id) { return Stageflow.api("DELETE", Stageflow.recordsPath(app, entity, id)); };
+      call = records.remove;
       onDone = function (id) { var tr = row(id); if (tr) { tr.parentNode.removeChild(tr); } };
     } else if (kind === "stage") {
       var option = bar.querySelector(".sf-bulk-stage").selectedOptions[0];
       var move = {pipeline: option.getAttribute("data-pipeline"), stage: option.value};
       verb = "moved";
       bulkBody = {values: move};
-      call = function (id) { return Stageflow.api("PATCH", Stageflow.recordsPath(app, entity, id), move); };
+      call = function (id) { return records.update(id, move); };
       onDone = function (id) { setCell(id, "stage", option.getAttribute("data-label")); };
     } else {
       var field = bar.querySelector(".sf-bulk-field").value;
@@ -128,7 +120,7 @@
       values[field] = user.value;
       verb = "assigned";
       bulkBody = {values: values};
-      call = function (id) { return Stageflow.api("PATCH", Stageflow.recordsPath(app, entity, id), values); };
+      call = function (id) { return records.update(id, values); };
       onDone = function (id) { setCell(id, field, user.textContent); };
     }
     page.classList.add("sf-busy");
@@ -171,17 +163,17 @@
       values[quick.getAttribute("data-title-field")] = title;
       input.disabled = true;
       result.textContent = "";
-      Stageflow.api("POST", Stageflow.recordsPath(app, entity), values).then(function (record) {
+      records.create(values).then(function (record) {
         var link = document.createElement("a");
         link.href = window.location.pathname + encodeURIComponent(record.id);
         link.textContent = "#" + record.id + " " + title;
         result.className = "sf-quick-result text-success";
-        result.appendChild(document.createTextNode("Created "));
+        result.appendChild(document.createTextNode(say("created", "Created ", 0)));
         result.appendChild(link);
         input.value = "";
       }, function (error) {
         result.className = "sf-quick-result sf-error";
-        result.textContent = errorText(error);
+        result.textContent = Stageflow.errorText(error);
       }).then(function () { input.disabled = false; input.focus(); });
     });
   }
