@@ -73,7 +73,7 @@ class EntityContext:
         found = self._visibility.get(key)
         if found is None:
             policy = self.policy(actor)
-            found = (policy, policy.record_filter(self.table, self.filters().compile))
+            found = (policy, policy.record_filter(self.table, self.filters().compile, self.dialect))
             self._visibility[key] = found
             if len(self._visibility) > self.VISIBILITY_CACHE:
                 self._visibility.popitem(last=False)

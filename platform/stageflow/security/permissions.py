@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, false, not_, or_, select, true
+from sqlalchemy import Table, and_, any_, exists, false, func, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ..core.specs import (
@@ -71,9 +71,13 @@ class EntityPolicy:
                                f"records of {self.app.name}.{self.entity.name}")
 
     # -- records ---------------------------------------------------------------------------
-    def record_filter(self, table: Table,
-                      compile_condition: Callable[[Mapping[str, Any]], ColumnElement]) -> ColumnElement | None:
-        """A WHERE clause selecting the records the actor may see; None when all are visible."""
+    def record_filter(self, table: Table, compile_condition: Callable[[Mapping[str, Any]], ColumnElement],
+                      dialect: str = "default") -> ColumnElement | None:
+        """A WHERE clause selecting the records the actor may see; None when all are visible.
+
+        ``dialect`` (the database's SQLAlchemy dialect name) picks the form of the per-record
+        probes the planner of that database handles best (see :meth:`_member_of`).
+        """
         if self.actor.is_system:
             return None
         if self.unrestricted:
@@ -83,23 +87,42 @@ class EntityPolicy:
                  for rule in (grant.records if grant.records is not None else (RecordRule(RecordScope.ALL),))]
         if any(rule.scope is RecordScope.ALL for rule in rules):
             return not_(denied)
-        allowed = [self._rule_sql(rule, table, compile_condition) for rule in rules]
-        allowed.append(self._member(table, RecordRelation.GRANTED))
+        allowed = [self._rule_sql(rule, table, compile_condition, dialect) for rule in rules]
+        allowed.append(self._member_of(table, RecordRelation.GRANTED, dialect))
         return and_(or_(false(), *allowed), not_(denied))
 
-    def _member(self, table: Table, relation: str) -> ColumnElement:
+    def _member_where(self, table: Table, relation: str) -> tuple[ColumnElement, ...]:
         rm = st.record_members
-        return exists().where(rm.c.entity_table == table.name, rm.c.record_id == table.c.id,
-                              rm.c.username == (self.actor.username or ""), rm.c.relation == relation)
+        return (rm.c.entity_table == table.name, rm.c.username == (self.actor.username or ""),
+                rm.c.relation == relation)
 
-    def _rule_sql(self, rule: RecordRule, table: Table, compile_condition) -> ColumnElement:
+    def _member(self, table: Table, relation: str) -> ColumnElement:
+        """The actor is ``relation`` of the row: a correlated EXISTS (a denial's anti-join)."""
+        rm = st.record_members
+        return exists().where(rm.c.record_id == table.c.id, *self._member_where(table, relation))
+
+    def _member_of(self, table: Table, relation: str, dialect: str) -> ColumnElement:
+        """The same test for a branch of the rules' OR (a grant, watching).
+
+        On PostgreSQL it reads ``id = ANY(ARRAY(SELECT record_id ...))``: the array is computed
+        once per query, so the planner can combine the primary key with the other branches'
+        indexes (BitmapOr). A correlated EXISTS under OR is a per-row subplan that keeps the
+        rule's own index unused: on 1,000,000 rows the "assigned" list took 1.5x its plain
+        query that way (bench/README.md). SQLite plans the EXISTS well and has no arrays.
+        """
+        if dialect != "postgresql":
+            return self._member(table, relation)
+        ids = select(st.record_members.c.record_id).where(*self._member_where(table, relation)).correlate(None)
+        return table.c.id == any_(func.array(ids.scalar_subquery()))
+
+    def _rule_sql(self, rule: RecordRule, table: Table, compile_condition, dialect: str) -> ColumnElement:
         me = self.actor.username or ""
         if rule.scope is RecordScope.OWN:
             return table.c.created_by == me
         if rule.scope is RecordScope.ASSIGNED:
             return table.c[rule.field] == me
         if rule.scope is RecordScope.WATCHING:
-            return self._member(table, RecordRelation.WATCHER)
+            return self._member_of(table, RecordRelation.WATCHER, dialect)
         if rule.scope is RecordScope.DEPARTMENT:
             mine = sorted(self.actor.departments_in(self.app.name))
             if not mine:

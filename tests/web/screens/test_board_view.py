@@ -7,10 +7,13 @@ one-line quick create (NS07). Dragging is proved in tests/browser/test_board_and
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from stageflow.web.screens import board_view
+from tests.bundle_edit import EditableBundle
+from tests.web.conftest import make_web
 
 
 def _column(html: str, stage: str) -> str:
@@ -54,7 +57,7 @@ def test_pl04_board_has_a_column_per_stage_in_order_with_its_cards(sqlite_web, c
     card = new_column[new_column.index(f'data-id="{new["id"]}"'):]  # the last card of the column
     # The configured card fields (views.board.card_fields): amount, assignee, priority, due.
     assert "Fresh" in card and f'href="/mini/deal/{new["id"]}"' in card
-    assert "1\u00a0000.00" in card and "boris" in card and "2026-12-10" in card
+    assert "1\u00a0000.00" in card and "Boris Seller" in card and "2026-12-10" in card  # the user's full name
     assert 'style="background-color: #ff0000">high<' in card  # the choice's color
 
 
@@ -150,3 +153,59 @@ def test_ns07_a_quick_created_record_gets_its_defaults_and_renders_as_a_card(sql
     assert fragment.status_code == 200
     assert _card_ids(fragment.get_data(as_text=True)) == [record["id"]]
     assert "From one line" in fragment.get_data(as_text=True)
+
+
+@pytest.fixture
+def linked_board(sqlite_url: str, tmp_path: Path, mini_bundle: Path):
+    """The mini app whose deal cards show the linked client, the assignee and the amount."""
+    bundle = EditableBundle(mini_bundle, tmp_path / "mini")
+    bundle.edit("entities/deal.json",
+                lambda deal: deal["views"]["board"].update(card_fields=["client", "assignee", "amount"]))
+    web = make_web(sqlite_url, tmp_path / "files", bundle.root)
+    yield web
+    web.sf.close()
+
+
+def _card(column_html: str, record_id: int) -> str:
+    start = column_html.index(f'data-id="{record_id}"')
+    end = column_html.find('class="sf-card"', start)
+    return column_html[start:end if end != -1 else None]
+
+
+def test_cards_read_links_and_users_as_the_list_does_with_one_lookup_per_page(linked_board, monkeypatch):
+    acme = linked_board.create("boss", "client", {"full_name": "Acme"})["id"]
+    globex = linked_board.create("boss", "client", {"full_name": "Globex"})["id"]
+    deals = [linked_board.create("boss", "deal", {"title": f"Deal {i}", "client": client, "assignee": "boris"})
+             for i, client in enumerate((acme, globex, acme))]
+    lookups = []
+    list_records = linked_board.sf.records.list
+
+    def counting_list(actor, app, entity, **kwargs):
+        lookups.append(entity)
+        return list_records(actor, app, entity, **kwargs)
+
+    monkeypatch.setattr(linked_board.sf.records, "list", counting_list)
+    client = linked_board.browser("boss")
+    column = _column(client.get("/mini/deal/board").get_data(as_text=True), "new")
+
+    for deal, title in zip(deals, ("Acme", "Globex", "Acme"), strict=True):
+        card = _card(column, deal["id"])
+        assert f'<span class="sf-card-value">{title}</span>' in card  # the linked title, not "#id"
+        assert '<span class="sf-card-value">Boris Seller</span>' in card and ">boris<" not in card
+    assert lookups.count("client") == 1  # one batched lookup for the page, not one per card
+
+    lookups.clear()
+    fragment = client.get(f"/mini/deal/board/cards?pipeline=sales&id={deals[1]['id']}").get_data(as_text=True)
+    assert '<span class="sf-card-value">Globex</span>' in fragment and lookups.count("client") == 1
+
+
+def test_a_column_without_amounts_shows_no_total(sqlite_web, client_id):
+    sqlite_web.create("boss", "deal", {"title": "No amount"})
+    for title, amount in (("Zero", "0"), ("Also no amount", None)):
+        sqlite_web.create("boss", "deal", {"title": title, "amount": amount, "client": client_id,
+                                           "stage": "qualified"})
+    html = sqlite_web.browser("boss").get("/mini/deal/board").get_data(as_text=True)
+
+    assert "sf-column-total" not in _column(html, "new")  # a card, but no amount on it
+    assert "sf-column-total" not in _column(html, "won")  # no card at all
+    assert re.search(r'sf-column-total[^"]*">0\.00<', _column(html, "qualified"))  # a real zero still counts

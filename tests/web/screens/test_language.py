@@ -101,6 +101,32 @@ def test_card_and_board_speak_the_picked_language(bilingual):
     assert "+ Создать (сделка): введите название и нажмите Enter" in html
 
 
+def _options(html: str, field: str) -> dict[str, str]:
+    """value -> text of the options of a field's select widget on the card."""
+    select = re.search(rf'<select [^>]*id="sf-f-{field}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+
+
+def test_card_choice_labels_follow_the_picked_language_as_the_list_does(bilingual):
+    """Handbook items are stored with the app's default-locale label; the card's select shows
+    them in the picked language, like the list, until an admin rewrites a label."""
+    record = bilingual.create("boss", "client", {"full_name": "Acme", "city": "msk"})["id"]
+    client = bilingual.browser("boss")
+    pick(client, "ru")
+    assert _options(client.get(f"/mini/client/{record}").get_data(as_text=True), "city") == {
+        "": "", "msk": "Москва", "kzn": "Kazan"}  # Kazan has no Russian label: as written
+    assert "Москва" in client.get("/mini/client/").get_data(as_text=True)  # the list agrees
+
+    pick(client, "en")
+    assert _options(client.get(f"/mini/client/{record}").get_data(as_text=True), "city")["msk"] == "Moscow"
+
+    boss = bilingual.sf.actor("boss")
+    row = bilingual.sf.records.list(boss, "mini", "city", where={"field": "code", "op": "eq", "value": "msk"}).items[0]
+    bilingual.sf.records.update(boss, "mini", "city", row["id"], {"label": "Moscow City"})
+    pick(client, "ru")
+    assert _options(client.get(f"/mini/client/{record}").get_data(as_text=True), "city")["msk"] == "Moscow City"
+
+
 def test_saved_flash_and_conflict_follow_the_language(bilingual):
     record = bilingual.create("boss", "deal", {"title": "Alpha"})
     client = bilingual.browser("boss")

@@ -17,9 +17,10 @@ from ...core.specs import FieldSpec, PipelineSpec, Right, StageSpec
 from ...data import FilterError, RecordNotFound
 from ..security import stageflow_engine
 from .context import ScreenContext, screen_context
+from .list_columns import CellText
 from .navigation import board_url, card_url
 from .quick_create import quick_create_defaults
-from .record_display import card_fields, choices, format_money, format_value, record_title, title_field
+from .record_display import card_fields, choices, format_money, record_title, title_field
 from .rendering import render_screen
 
 COLUMN_PAGE = 50
@@ -52,15 +53,22 @@ class Column:
 
 
 class CardMaker:
-    """Turns record JSON into cards: the configured fields, select values with their labels."""
+    """Turns record JSON into cards: the configured fields read as the list reads them (linked
+    titles, users' names, labels in the screen's language), amounts formatted, choices colored."""
 
     def __init__(self, screen: ScreenContext):
         self.screen = screen
         self.fields = card_fields(screen.entity)
+        self.cells = CellText(screen)
         self.choice_maps = {f.name: {c.value: c for c in choices(screen.app, f, screen.label)}
-                            for f in self.fields if f.kind in ("select", "multiselect")}
+                            for f in self.fields if f.kind == "select"}
 
-    def card(self, record: dict[str, Any]) -> Card:
+    def cards(self, records: list[dict[str, Any]]) -> list[Card]:
+        """The cards of one page: the linked titles are read once for the page, not per card."""
+        self.cells.load_titles(stageflow_engine().records, self.fields, records)
+        return [self._card(record) for record in records]
+
+    def _card(self, record: dict[str, Any]) -> Card:
         lines = []
         for spec in self.fields:
             if spec.name not in record:  # hidden from this actor by a field rule
@@ -73,10 +81,11 @@ class CardMaker:
     def _lines(self, spec: FieldSpec, value: Any) -> list[CardLine]:
         label = self.screen.field_label(spec)
         known = self.choice_maps.get(spec.name)
-        if spec.kind == "select" and known is not None and value in known:
+        if known is not None and value in known:
             return [CardLine(label, known[value].label, known[value].color)]
-        labels = {v: c.label for v, c in known.items()} if known is not None else None
-        text = format_value(spec, value, labels)
+        if spec.kind == "money" and value not in (None, ""):
+            return [CardLine(label, format_money(value))]
+        text = self.cells.field_text(spec, value)
         return [CardLine(label, text)] if text else []
 
 
@@ -111,15 +120,16 @@ def money_field(screen: ScreenContext) -> FieldSpec | None:
 
 
 def column_sum(cards_records: list[dict[str, Any]], money: FieldSpec | None) -> str | None:
+    """The sum of the column's amounts; None when no card has one (a "0.00" would claim one)."""
     if money is None:
         return None
-    total = Decimal(0)
+    amounts = []
     for record in cards_records:
         try:
-            total += Decimal(str(record.get(money.name) or 0))
-        except InvalidOperation:
+            amounts.append(Decimal(str(record[money.name])))
+        except (KeyError, InvalidOperation):  # no amount, or hidden from this actor
             continue
-    return format_money(total)
+    return format_money(sum(amounts, Decimal(0))) if amounts else None
 
 
 def load_column(screen: ScreenContext, maker: CardMaker, pipeline: PipelineSpec, stage: StageSpec,
@@ -133,7 +143,7 @@ def load_column(screen: ScreenContext, maker: CardMaker, pipeline: PipelineSpec,
     count = records.count(screen.actor, screen.app_name, screen.entity_name, where=where) if first_page else 0
     # The sum is shown only when every card of the column is loaded: a partial sum would mislead.
     total = column_sum(page.items, money_field(screen)) if page.next_cursor is None and first_page else None
-    return Column(stage, screen.label(stage.label, stage.name), [maker.card(r) for r in page.items],
+    return Column(stage, screen.label(stage.label, stage.name), maker.cards(page.items),
                   count, page.next_cursor, total)
 
 
@@ -165,7 +175,7 @@ def register(bp: Blueprint) -> None:
                 record = stageflow_engine().records.get(screen.actor, app, entity, record_id or 0)
             except RecordNotFound:
                 abort(404, description=f"{entity} #{record_id} does not exist")
-            return render_template("stageflow/board_cards.html", cards=[maker.card(record)], more=None)
+            return render_template("stageflow/board_cards.html", cards=maker.cards([record]), more=None)
         stage = stage_of(pipeline, request.args.get("stage"))
         try:
             column = load_column(screen, maker, pipeline, stage, request.args.get("cursor") or None)

@@ -104,12 +104,16 @@ class CellText:
         self.link_titles: dict[str, dict[int, str]] = {}  # link field -> record id -> title
 
     def load_link_titles(self, records, columns: Sequence[Column], items: Sequence[Mapping[str, Any]]) -> None:
-        """Read the titles of the records the shown link columns point at: one query per link
-        field, through the RecordService as the same user (a record they cannot see stays ``#id``)."""
-        for column in columns:
-            target = self.screen.app.entities.get(column.spec.options.get("entity", "")) if column.kind == "link" else None
-            ids = sorted({v for v in (item.get(column.name) for item in items) if isinstance(v, int)} -
-                         set(self.link_titles.get(column.name, {})))
+        """Read the titles of the records the shown link columns point at (see :meth:`load_titles`)."""
+        self.load_titles(records, [column.spec for column in columns], items)
+
+    def load_titles(self, records, fields: Sequence[FieldSpec], items: Sequence[Mapping[str, Any]]) -> None:
+        """Read the titles of the records the link ``fields`` of ``items`` point at: one query per
+        link field, through the RecordService as the same user (a record they cannot see stays ``#id``)."""
+        for spec in fields:
+            target = self.screen.app.entities.get(spec.options.get("entity", "")) if spec.kind == "link" else None
+            ids = sorted({v for v in (item.get(spec.name) for item in items) if isinstance(v, int)} -
+                         set(self.link_titles.get(spec.name, {})))
             if target is None or not target.title_field or not ids:
                 continue
             try:
@@ -117,7 +121,7 @@ class CellText:
                                     where={"field": "id", "op": "in", "value": ids}, limit=len(ids))
             except (AccessDenied, FilterError):
                 continue
-            titles = self.link_titles.setdefault(column.name, {})
+            titles = self.link_titles.setdefault(spec.name, {})
             titles.update({r["id"]: str(r.get(target.title_field) or f"#{r['id']}") for r in page.items})
 
     def choice_labels(self, spec: FieldSpec) -> dict[str, str]:
@@ -131,12 +135,16 @@ class CellText:
                 for c in options.get("choices", ())}
 
     def text(self, column: Column, value: Any) -> str:
+        return self.field_text(column.spec, value)
+
+    def field_text(self, spec: FieldSpec, value: Any) -> str:
+        """The text of a field's value: the list's cells and the board's cards read alike."""
         if value is None or value == "" or value == []:
             return ""
-        kind, spec = column.kind, column.spec
-        if column.name == "stage":
+        kind = spec.kind
+        if spec.name == "stage":
             return self.stages.get(value, str(value))
-        if column.name == "pipeline":
+        if spec.name == "pipeline":
             return self.pipelines.get(value, str(value))
         if kind == "boolean":
             return gettext("Yes") if value else gettext("No")
@@ -149,7 +157,7 @@ class CellText:
         if kind == "department":
             return self.departments.get(value, str(value))
         if kind == "link":
-            return self.link_titles.get(column.name, {}).get(value) or f"#{value}"
+            return self.link_titles.get(spec.name, {}).get(value) or f"#{value}"
         if kind == "checklist" and isinstance(value, list):
             done = sum(1 for item in value if isinstance(item, Mapping) and item.get("done"))
             return f"{done}/{len(value)}"

@@ -1,4 +1,4 @@
-"""How the board and the calendar show a record: its title, short field values and choice colors.
+"""How the board and the calendar show a record: its title, card fields, amounts and choice colors.
 
 Pure functions over specs and the record JSON the RecordService returned, so a field the
 actor may not see (absent from the record) is never shown. Values are plain text; the templates
@@ -63,25 +63,6 @@ def choices(app: AppSpec, field: FieldSpec, label) -> list[Choice]:
         items = [(i.code, i.label, i.extra.get("color")) for i in (handbook.handbook_items or ())] if handbook else []
     return [Choice(value, label(text, value) if text else value, color or PALETTE[i % len(PALETTE)])
             for i, (value, text, color) in enumerate(items)]
-
-
-def format_value(field: FieldSpec, value: Any, choice_labels: Mapping[str, str] | None = None) -> str:
-    """A short text for a value on a card; empty when there is nothing to show."""
-    if value is None or value == "" or value == []:
-        return ""
-    if field.kind == "money":
-        return format_money(value)
-    if field.kind == "boolean":
-        return "\u2713" if value else ""
-    if field.kind == "link":
-        return f"#{value}"
-    if field.kind == "datetime" and isinstance(value, str):
-        return value.replace("T", " ").removesuffix("Z")[:16]
-    if isinstance(value, list):
-        return ", ".join((choice_labels or {}).get(str(v), str(v)) for v in value if not isinstance(v, dict))
-    if choice_labels is not None:
-        return choice_labels.get(str(value), str(value))
-    return str(value)
 
 
 def format_money(value: Any) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ...core.fields import choice_values
-from ...core.specs import FieldSpec
+from ...core.specs import FieldSpec, HandbookItem
 from ...data import system_tables as st
 from ...data.record_context import RecordNotFound
 from ...security import AccessDenied
@@ -151,7 +151,19 @@ class ChoiceSource:
                                             limit=CHOICE_LIMIT)
         except AccessDenied:
             return []
-        return [(row["code"], row.get("label") or row["code"]) for row in page.items if row.get("active", True)]
+        handbook = self.screen.app.entities.get(spec.options["handbook"])
+        items = {i.code: i for i in (handbook.handbook_items or ())} if handbook is not None else {}
+        return [(row["code"], self._item_label(items.get(row["code"]), row))
+                for row in page.items if row.get("active", True)]
+
+    def _item_label(self, item: HandbookItem | None, row: dict[str, Any]) -> str:
+        """A handbook row's label in the screen's language while it is still the metadata item's
+        label (stored in the app's default locale), as the list shows it; a label an admin
+        rewrote shows as written."""
+        stored = row.get("label")
+        if item is not None and stored in ((item.label,) if isinstance(item.label, str) else item.label.values()):
+            return self.screen.label(item.label, row["code"])
+        return stored or row["code"]
 
     def _users(self) -> list[tuple[str, str]]:
         u, r = st.users, st.user_roles
