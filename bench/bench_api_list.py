@@ -128,15 +128,38 @@ def run_list(url: str, rows: int, calls: int) -> dict:
                 set_admin(conn, "admin", PASSWORD)
                 conn.execute(st.users.update().where(st.users.c.username == "alice")
                              .values(password_hash=generate_password_hash(PASSWORD)))
-            client = create_app(sf, secret_key="bench-secret-" * 4).test_client()
+            app = create_app(sf, secret_key="bench-secret-" * 4)
+            add_floor_route(app)
+            client = app.test_client()
             tokens = login_tokens(client, {user for user, _ in CASES.values()})
+            floor = run_floor(client, calls)
+            print(f"framework floor (empty JSON route): {floor['mean_ms']:.2f} ms", flush=True)
             for name, (user, query) in CASES.items():
                 results[name] = run_case(sf, client, tokens[user], query, calls)
                 r = results[name]
                 print(f"{name}: api {r['api']['mean_ms']:.1f} ms, raw {r['raw']['mean_ms']:.1f} ms", flush=True)
         finally:
             sf.close()
-    return results
+    return results, floor
+
+
+FLOOR_PATH = "/bench-floor"
+
+
+def add_floor_route(app) -> None:
+    """A route that only answers ``{}``: what any request costs in this Flask app (before the
+    first request, as Flask wants)."""
+    app.add_url_rule(FLOOR_PATH, "bench_floor", lambda: {})
+
+
+def run_floor(client, calls: int) -> dict:
+    """The framework's floor per request (routing, the app's before/after hooks, JSON, the test
+    client), against doing nothing."""
+    def floor_call():
+        assert client.get(FLOOR_PATH).status_code == 200
+
+    floor_t, _ = timed_pair(floor_call, lambda: None, calls, 10)
+    return summary(floor_t)
 
 
 def run_case(sf, client, token: str, query: str, calls: int) -> dict:
@@ -241,11 +264,18 @@ def web_process_rss() -> dict:
 
 def print_report(report: dict) -> None:
     print(f"machine: {report['machine']}")
+    floor = report.get("floor")
+    if floor:
+        print(f"{'framework floor (empty JSON route)':42} mean/p50/p95 {floor['mean_ms']:.2f}/{floor['p50_ms']:.2f}/"
+              f"{floor['p95_ms']:.2f} ms")
     for name, r in report.get("list", {}).items():
         met = r["ratio"] <= TARGET_RATIO and r["api"]["p95_ms"] <= TARGET_P95_MS
+        # What the platform adds on top of the framework's floor and the query, per raw query time.
+        net = (r["api"]["mean_ms"] - floor["mean_ms"]) / r["raw"]["mean_ms"] if floor else float("nan")
         print(f"{name:42} api mean/p50/p95 {r['api']['mean_ms']:.2f}/{r['api']['p50_ms']:.2f}/"
               f"{r['api']['p95_ms']:.2f} ms  raw {r['raw']['mean_ms']:.2f}/{r['raw']['p50_ms']:.2f}/"
-              f"{r['raw']['p95_ms']:.2f} ms  ratio {r['ratio']:.2f}  {'met' if met else 'MISSED'}")
+              f"{r['raw']['p95_ms']:.2f} ms  ratio {r['ratio']:.2f} (above the floor {net:.2f})  "
+              f"{'met' if met else 'MISSED'}")
     web = report.get("web_process")
     if web:
         print(f"web process, three sample apps ({web['records_loaded']} records, {web['requests']} requests): "
@@ -272,7 +302,7 @@ def main(argv=None) -> int:
         print(f"PostgreSQL not reachable ({problem}); list part skipped")
     elif not args.skip_list:
         with fresh_pg_database(args.db) as url:
-            report["list"] = run_list(url, args.rows, args.calls)
+            report["list"], report["floor"] = run_list(url, args.rows, args.calls)
     report["web_process"] = web_process_rss()
     print_report(report)
     if args.json:

@@ -2,7 +2,8 @@
 
 Backends
     ``db_url``      one test, two runs: ``test_x[sqlite]`` and ``test_x[postgres]``; a test marked
-                    ``postgres`` gets only the ``[postgres]`` run.
+                    ``postgres`` gets only the ``[postgres]`` run. The database is a copy of a
+                    session template holding the platform's and FAB's own tables.
     ``sqlite_url``  a SQLite file in the test's tmp_path.
     ``pg_url``      a fresh, empty PostgreSQL database, dropped after the test.
     ``redis_url`` / ``redis_prefix`` / ``redis_client``  the Redis server and the key prefix a test
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +107,27 @@ def _sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/stageflow.db"
 
 
+def _start_stageflow_on(url: str, files: Path) -> None:
+    """Start Stageflow and its web app once on ``url``: the platform's tables, FAB's tables and
+    FAB's permission rows, as any database has them after its first start."""
+    from stageflow.runtime import create_stageflow
+    from stageflow.web import create_app
+
+    sf = create_stageflow(url, files_dir=files)
+    try:
+        create_app(sf, secret_key="template-secret-" * 3)
+    finally:
+        sf.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_started_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    _start_stageflow_on(_sqlite_url(folder), folder / "files")
+    assert not (folder / "stageflow.db-wal").exists(), "the template must be checkpointed before copying"
+    return folder / "stageflow.db"
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """SQLAlchemy URL of a new SQLite file in the test's tmp_path (``sqlite:////.../stageflow.db``)."""
@@ -148,13 +171,14 @@ def _pg_admin_engine(pg_admin_url: str):
     engine.dispose()
 
 
-def _fresh_pg_database(admin_engine, admin_url: str) -> Iterator[str]:
-    """Create ``sf_test_<hex>``, yield its URL, then drop it even if connections are left open."""
+def _fresh_pg_database(admin_engine, admin_url: str, template: str | None = None) -> Iterator[str]:
+    """Create ``sf_test_<hex>`` (a copy of ``template`` when given), yield its URL, then drop it
+    even if connections are left open."""
     import sqlalchemy as sa
 
     name = f"sf_test_{secrets.token_hex(6)}"
     with admin_engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
         # A throwaway database needs no durable commits: waiting for the WAL flush on every commit
         # made write-heavy tests several times slower than on SQLite.
         conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
@@ -163,6 +187,21 @@ def _fresh_pg_database(admin_engine, admin_url: str) -> Iterator[str]:
     finally:
         with admin_engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def _pg_started_template(_pg_admin_engine, pg_admin_url: str, tmp_path_factory) -> Iterator[str]:
+    """A database as every started Stageflow web process has it, and nothing more: the platform's
+    ``sf_*`` tables and Flask-AppBuilder's tables with its permissions, no app installed.
+
+    Copying it (``CREATE DATABASE ... TEMPLATE``) is several times cheaper than building those
+    tables and FAB's permission rows again in every test. Made once per session, dropped at its end.
+    """
+    made = _fresh_pg_database(_pg_admin_engine, pg_admin_url)
+    url = next(made)
+    _start_stageflow_on(url, tmp_path_factory.mktemp("template-files"))
+    yield url.rsplit("/", 1)[1].split("?")[0]
+    made.close()  # runs the generator's finally: DROP DATABASE ... WITH (FORCE)
 
 
 @pytest.fixture
@@ -177,19 +216,24 @@ def pg_url(_pg_admin_engine, pg_admin_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLAlchemy URL of an empty database, once per backend: ``test_x[sqlite]``, ``test_x[postgres]``.
+    """SQLAlchemy URL of a database without apps, once per backend: ``test_x[sqlite]``, ``test_x[postgres]``.
 
-    sqlite: ``sqlite:///<tmp_path>/stageflow.db``; postgres: a fresh database as in ``pg_url``.
+    A copy of a session template that Stageflow and its web app have started on once (the
+    platform's tables, FAB's tables and permissions), as any database is after its first start:
+    building those costs more than most tests. sqlite: ``sqlite:///<tmp_path>/stageflow.db``;
+    postgres: a fresh database ``CREATE DATABASE ... TEMPLATE``. ``sqlite_url`` and ``pg_url``
+    stay empty, for tests of a first start.
     A test marked ``postgres`` runs on PostgreSQL only. The ``[postgres]`` runs carry the
     ``postgres`` marker (``-m "not postgres"`` keeps only SQLite).
     """
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("_sqlite_started_template"), tmp_path / "stageflow.db")
         yield _sqlite_url(tmp_path)
         return
     admin_url = request.getfixturevalue("pg_admin_url")
     admin_engine = request.getfixturevalue("_pg_admin_engine")
-    yield from _fresh_pg_database(admin_engine, admin_url)
+    yield from _fresh_pg_database(admin_engine, admin_url, request.getfixturevalue("_pg_started_template"))
 
 
 # --- Redis -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from .automation import tables as automation_tables  # noqa: F401  (registers the sf_* automation tables)
 from .core.kinds import Kinds, default_kinds
 from .data import AppCatalog, FileStore, RecordService, SchemaSync, default_stage_gates, open_database
-from .data.database import write_transaction
+from .data.database import read_connection, write_transaction
 from .data.installer import AppInstaller, InstallResult
 from .data.records import utcnow
 from .metadata import SchemaSet
@@ -65,7 +65,7 @@ class Stageflow:
         return self.installer.install(source, actor)
 
     def actor(self, username: str) -> Actor:
-        with self.db.connect() as conn:
+        with read_connection(self.db) as conn:
             return load_actor(conn, username)
 
     @property

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from stageflow.data import RecordConflict
 from stageflow.runtime import create_stageflow
@@ -227,6 +227,19 @@ def test_created_event_holds_the_values_actor_time_and_automation_flag(sf):
     values = created["payload"]["values"]
     assert values == deal  # child-table rows included, so automation sees them
     assert (values["amount"], values["vat"], values["stage"]) == ("10.00", "2.00", "new")
+
+
+def test_an_event_stores_its_time_exactly_as_the_record_row_does(sf, clock):
+    """Events are inserted through a statement compiled once per database (not Connection.execute):
+    their times must still be stored in the same form as every other column's, or comparing and
+    ordering them as stored would go wrong (SQLite keeps datetimes as text)."""
+    deal = make(sf)  # at a whole second: SQLAlchemy writes '.000000', sqlite3's own adapter nothing
+    with sf.db.connect() as conn:
+        stored_event = conn.execute(text("SELECT CAST(created_at AS TEXT) FROM sf_outbox WHERE record_id = :id"),
+                                    {"id": deal["id"]}).scalar_one()
+        stored_row = conn.execute(text("SELECT CAST(created_at AS TEXT) FROM mini__deal WHERE id = :id"),
+                                  {"id": deal["id"]}).scalar_one()
+    assert stored_event == stored_row
 
 
 def test_updated_event_lists_each_changed_field_with_old_and_new(sf, clock):

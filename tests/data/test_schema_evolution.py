@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from stageflow.core import MetadataError
 from stageflow.data import SchemaChangeRefused, SchemaSync, TableBusy
@@ -189,7 +189,7 @@ def missing_indexes(sf, tables) -> dict[str, set[str]]:
 def test_declared_indexes_of_platform_and_app_tables_exist_after_install(engine, bundle):
     engine.install(bundle.root)
     platform = list(st.system_metadata.sorted_tables)
-    assert {"ix_sf_outbox_pending", "ix_sf_outbox_record"} <= {i.name for i in st.outbox.indexes}
+    assert {"ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record"} <= {i.name for i in st.outbox.indexes}
     assert missing_indexes(engine, platform) == {}
     app = list(engine.catalog.get("mini").tables.metadata.sorted_tables)
     assert any(t.indexes for t in app)  # link and indexed fields
@@ -208,6 +208,44 @@ def test_an_index_missing_from_an_older_database_is_created_on_start(engine, bun
     assert missing_indexes(engine, [st.history]) == {}
     with write_transaction(engine.db) as conn:
         assert not SchemaSync(engine.kinds).sync_platform_tables(conn).changed
+
+
+def test_outbox_indexes_of_an_earlier_release_give_way_to_partial_ones(engine, bundle):
+    """The outbox indexes cover pending events only; a database made by an earlier release had
+    them over every event: the sync drops those and creates the partial ones, and only those."""
+    engine.install(bundle.root)
+    current = [i for i in st.outbox.indexes]
+    with write_transaction(engine.db) as conn:
+        for index in current:
+            index.drop(conn)
+        conn.execute(text("CREATE INDEX ix_sf_outbox_pending ON sf_outbox (processed_at, id)"))
+        conn.execute(text("CREATE INDEX ix_sf_outbox_record ON sf_outbox (app, entity, record_id, processed_at, id)"))
+        conn.execute(text("CREATE INDEX ix_sf_outbox_by_an_operator ON sf_outbox (actor)"))
+    with write_transaction(engine.db) as conn:
+        report = SchemaSync(engine.kinds).sync_platform_tables(conn)
+    assert sorted(report.dropped_indexes) == ["ix_sf_outbox_pending", "ix_sf_outbox_record"]
+    assert sorted(report.indexes) == ["ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record"]
+    with engine.db.connect() as conn:
+        found = {i["name"] for i in inspect(conn).get_indexes("sf_outbox")}
+    # An index an operator added is theirs: kept.
+    assert found == {"ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record", "ix_sf_outbox_by_an_operator"}
+    with write_transaction(engine.db) as conn:
+        assert not SchemaSync(engine.kinds).sync_platform_tables(conn).changed
+
+
+def test_the_dispatcher_finds_pending_events_through_the_partial_indexes(engine, bundle):
+    engine.install(bundle.root)
+    new_client(engine)
+    claim = select(st.outbox.c.id).where(st.outbox.c.processed_at.is_(None)).order_by(st.outbox.c.id).limit(1)
+    with engine.db.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + str(
+                claim.compile(conn, compile_kwargs={"literal_binds": True})))))
+        else:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(row[0] for row in conn.execute(text("EXPLAIN " + str(
+                claim.compile(conn, compile_kwargs={"literal_binds": True})))))
+    assert "ix_sf_outbox_pending_id" in plan, plan
 
 
 # -- lock timeout (PostgreSQL) -----------------------------------------------------------------
@@ -248,7 +286,7 @@ def test_platform_table_sync_waits_for_a_busy_table_only_as_long_as_the_timeout(
     sf = create_stageflow(pg_url, files_dir=tmp_path / "files")
     try:
         sf.install(bundle.root)
-        index = next(i for i in st.outbox.indexes if i.name == "ix_sf_outbox_pending")
+        index = next(i for i in st.outbox.indexes if i.name == "ix_sf_outbox_pending_id")
         with write_transaction(sf.db) as conn:
             index.drop(conn)
         with sf.db.connect() as writer, writer.begin():
@@ -257,7 +295,7 @@ def test_platform_table_sync_waits_for_a_busy_table_only_as_long_as_the_timeout(
             with pytest.raises(TableBusy, match="table 'sf_outbox' is busy"), write_transaction(sf.db) as conn:
                 SchemaSync(sf.kinds, lock_timeout=0.5).sync_platform_tables(conn)
             assert time.monotonic() - started < 5
-        assert missing_indexes(sf, [st.outbox]) == {"sf_outbox": {"ix_sf_outbox_pending"}}
+        assert missing_indexes(sf, [st.outbox]) == {"sf_outbox": {"ix_sf_outbox_pending_id"}}
         sf.init_db()
         assert missing_indexes(sf, [st.outbox]) == {}
     finally:

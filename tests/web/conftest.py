@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect
 from werkzeug.security import generate_password_hash
 
 from stageflow.data import system_tables as st
@@ -26,11 +27,16 @@ CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def give_passwords(sf: Stageflow, admin: str = "boss", others: tuple[str, ...] = ("anna", "boris", "carl")) -> None:
+    # Cheap hashes for everyone, the administrator too: scrypt (set_admin's) costs about 0.15 s
+    # per hash and per login, and these tests are not about hashing.
+    cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     with sf.db.begin() as conn:
-        set_admin(conn, admin, PASSWORD)
-        for username in others:
-            conn.execute(st.users.update().where(st.users.c.username == username)
-                         .values(password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")))
+        made_admin = conn.execute(st.users.update().where(st.users.c.username == admin)
+                                  .values(is_admin=True, active=True, password_hash=cheap)).rowcount
+        if not made_admin:  # not among the app's users: created as `stageflow create-admin` does
+            set_admin(conn, admin, PASSWORD)
+        for username in (admin, *others):
+            conn.execute(st.users.update().where(st.users.c.username == username).values(password_hash=cheap))
 
 
 class ApiClient:
@@ -95,7 +101,15 @@ def make_web(url: str, files: Path, bundle: Path) -> Web:
     sf = create_stageflow(url, files_dir=files)
     sf.install(bundle)
     give_passwords(sf)
-    return Web(sf, create_app(sf, secret_key="test-secret-" * 4))
+    return Web(sf, create_app(sf, secret_key="test-secret-" * 4, config=_fab_permissions_config(sf)))
+
+
+def _fab_permissions_config(sf: Stageflow) -> dict[str, Any]:
+    """Skip FAB's permission sync (about 1 s) on a database that has it done already: the
+    ``db_url`` templates; a first start (``sqlite_url``) still runs it."""
+    with sf.db.connect() as conn:
+        done = "ab_permission_view" in inspect(conn).get_table_names()
+    return {"FAB_UPDATE_PERMS": False} if done else {}
 
 
 @pytest.fixture

@@ -88,3 +88,18 @@ def test_pl22_a_cursor_from_another_sort_is_refused(deals):
     cursor = deals.get(DEALS, query_string={"sort": "title", "limit": 1}).get_json()["next_cursor"]
     response = deals.get(DEALS, query_string={"sort": "-amount,title", "limit": 1, "cursor": cursor})
     assert response.status_code == 400 and "cursor" in response.get_json()["message"]
+
+
+def test_a_list_request_reads_through_one_connection(deals, web):
+    """The request's reads (app revisions, the caller, the page) share one pooled connection."""
+    import sqlalchemy as sa
+
+    checkouts, statements = [], []
+    sa.event.listen(web.sf.db.pool, "checkout", lambda *_: checkouts.append(1))
+    sa.event.listen(web.sf.db, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert titles(deals.get(DEALS + "?sort=title&limit=2")) == ["Alpha", "Bravo"]
+    assert len(checkouts) == 1
+    # App revisions, the token's user, the user, roles and departments, the department tree
+    # (boss heads one), the page: no query twice.
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 6, selects

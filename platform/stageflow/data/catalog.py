@@ -16,6 +16,7 @@ from ..core.problems import MetadataError
 from ..core.specs import AppSpec
 from ..metadata import Bundle, DocType, Document, SchemaSet, check_documents
 from . import system_tables as st
+from .database import read_connection
 from .record_context import EntityContext, build_context
 from .schema_sync import SchemaSync
 from .tables import AppTables, build_app_tables
@@ -43,6 +44,10 @@ def bundle_from_revision(app: str, documents_json: str, assets: dict[str, bytes]
     return Bundle(root=f"<{app}>", documents=docs, assets=assets)
 
 
+# Asked on every web request: built once.
+_REVISIONS = select(st.apps.c.name, st.apps.c.revision)
+
+
 class AppCatalog:
     def __init__(self, db: Engine, kinds: Kinds, schemas: SchemaSet):
         self.db, self.kinds, self.schemas = db, kinds, schemas
@@ -57,13 +62,13 @@ class AppCatalog:
 
     def refresh(self, conn: Connection | None = None) -> None:
         if conn is None:
-            with self.db.connect() as own:
+            with read_connection(self.db) as own:
                 return self.refresh(own)
         if not self._installed:
             if not inspect(conn).has_table("sf_app"):
                 return
             self._installed = True
-        current = dict(conn.execute(select(st.apps.c.name, st.apps.c.revision)).all())
+        current = dict(conn.execute(_REVISIONS).all())
         with self._lock:
             for name in list(self._apps):
                 if name not in current:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
@@ -80,3 +81,67 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
+
+
+class _SharedConnection:
+    """One connection lent to every read of a scope (a web request), opened on first use."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn: Connection | None = None
+        self.depth = 0
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+_shared: ContextVar[_SharedConnection | None] = ContextVar("stageflow_shared_connection", default=None)
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[None]:
+    """Reads inside share one pooled connection (see :func:`read_connection`).
+
+    A web request makes several small reads (app revisions, the actor, the page): a checkout
+    each, with its liveness ping, cost more than the queries. Writes keep their own connection.
+    """
+    shared = _SharedConnection(engine)
+    token = _shared.set(shared)
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+        shared.close()
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection to read with: the scope's shared one when a scope is open, else a new one.
+
+    The shared connection's transaction ends when the outermost read ends, so the next read
+    sees what was committed meanwhile (by this request's own writes too).
+    """
+    shared = _shared.get()
+    if shared is None or shared.engine is not engine:
+        with engine.connect() as conn:
+            yield conn
+        return
+    if shared.conn is None:
+        shared.conn = engine.connect()
+        if engine.dialect.name == "postgresql":
+            # Each statement of READ COMMITTED sees its own snapshot anyway; without a transaction
+            # a read saves the BEGIN and ROLLBACK round trips.
+            shared.conn.execution_options(isolation_level="AUTOCOMMIT")
+    shared.depth += 1
+    try:
+        yield shared.conn
+    finally:
+        shared.depth -= 1
+        if shared.depth == 0 and shared.conn.in_transaction():
+            try:
+                shared.conn.rollback()
+            except Exception:  # a broken connection: the next read takes a fresh one
+                shared.close()
+                raise

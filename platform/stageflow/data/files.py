@@ -19,7 +19,7 @@ from typing import BinaryIO, Protocol
 from sqlalchemy import Engine, select
 
 from . import system_tables as st
-from .database import write_transaction
+from .database import read_connection, write_transaction
 
 MAX_FILE_SIZE = 100 * 1024 * 1024
 BLOB_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -124,7 +124,7 @@ class FileStore:
         return StoredFile(file_id, digest, name, content_type, len(data))
 
     def info(self, file_id: int) -> StoredFile | None:
-        with self.db.connect() as conn:
+        with read_connection(self.db) as conn:
             row = conn.execute(select(st.files).where(st.files.c.id == file_id)).mappings().first()
         if row is None:
             return None

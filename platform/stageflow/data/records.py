@@ -24,7 +24,7 @@ from . import bulk_updates
 from . import system_tables as st
 from .catalog import AppCatalog
 from .constraints import constraint_errors
-from .database import write_transaction
+from .database import read_connection, write_transaction
 from .events import EventType, append_event, append_history
 from .filters import FilterError
 from .paging import Keyset, encode_cursor, parse_sort
@@ -195,7 +195,7 @@ class RecordService:
         ctx = self.catalog.context(app, entity)
         ctx.policy(actor).require(Right.READ)
         if conn is None:
-            with self.db.connect() as own:
+            with read_connection(self.db) as own:
                 return self.get(actor, app, entity, record_id, own)
         policy, row = self._load_row(conn, ctx, actor, record_id)
         return self._json(ctx, policy, row, self._children(conn, ctx, record_id))
@@ -212,7 +212,7 @@ class RecordService:
         if after:
             query = query.where(keyset.after(after))
         query = query.order_by(*keyset.order_by()).limit(limit + 1)
-        with self.db.connect() as conn:
+        with read_connection(self.db) as conn:
             rows = conn.execute(query).mappings().all()
         more = len(rows) > limit
         rows = rows[:limit]
@@ -226,7 +226,7 @@ class RecordService:
         policy, clause = self._visible(ctx, actor)
         policy.require(Right.READ)
         query, _ = self._query(ctx, policy, clause, where, search, None)
-        with self.db.connect() as conn:
+        with read_connection(self.db) as conn:
             return conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
     def _query(self, ctx, policy, clause, where, search, sort):
@@ -257,7 +257,7 @@ class RecordService:
     def history(self, actor: Actor, app: str, entity: str, record_id: int) -> list[dict[str, Any]]:
         ctx = self.catalog.context(app, entity)
         ctx.policy(actor).require(Right.READ)
-        with self.db.connect() as conn:
+        with read_connection(self.db) as conn:
             policy, row = self._load_row(conn, ctx, actor, record_id)
             hidden = policy.hidden_fields(row) if policy.has_field_rules else set()
             h = st.history

@@ -97,11 +97,12 @@ class SyncReport:
     retired_columns: list[str] = field(default_factory=list)
     changed_types: list[str] = field(default_factory=list)
     indexes: list[str] = field(default_factory=list)
+    dropped_indexes: list[str] = field(default_factory=list)  # platform indexes of earlier releases
 
     @property
     def changed(self) -> bool:
         return any((self.created_tables, self.added_columns, self.retired_columns,
-                    self.changed_types, self.indexes))
+                    self.changed_types, self.indexes, self.dropped_indexes))
 
 
 def storage_of_sql_type(sql_type: TypeEngine) -> RetiredColumn:
@@ -203,6 +204,9 @@ class SchemaSync:
         elif isinstance(op, ops.CreateIndexOp):
             operations.invoke(op)
             report.indexes.append(op.index_name)
+        elif isinstance(op, ops.DropIndexOp) and op.index_name in st.RETIRED_INDEXES:
+            operations.invoke(op)
+            report.dropped_indexes.append(op.index_name)
 
     def _retire_removed_fields(self, conn, app, retired, now, report) -> list[RetiredColumn]:
         inspector = inspect(conn)

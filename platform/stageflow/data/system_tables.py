@@ -15,6 +15,7 @@ from sqlalchemy import (
                         Table,
                         Text,
                         UniqueConstraint,
+                        text,
 )
 
 from .types import RecordId
@@ -108,6 +109,7 @@ history = Table(
 )
 
 # Domain events, appended in the same transaction as the change; the automation engine reads them.
+_PENDING = text("processed_at IS NULL")
 outbox = Table(
     "sf_outbox", system_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
@@ -119,10 +121,14 @@ outbox = Table(
     Column("actor", String(150)),
     Column("created_at", DateTime, nullable=False),
     Column("processed_at", DateTime),
-    Index("ix_sf_outbox_pending", "processed_at", "id"),
-    # Per-record order: "is there an older unprocessed event of this record?"
-    Index("ix_sf_outbox_record", "app", "entity", "record_id", "processed_at", "id"),
+    # Only pending events are looked up (the next one; "is there an older pending event of this
+    # record?"): partial indexes stay as small as the backlog, however many events were processed.
+    Index("ix_sf_outbox_pending_id", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+    Index("ix_sf_outbox_pending_record", "app", "entity", "record_id", "id",
+          sqlite_where=_PENDING, postgresql_where=_PENDING),
 )
+# Indexes of earlier releases, dropped when the platform tables are synced.
+RETIRED_INDEXES = frozenset({"ix_sf_outbox_pending", "ix_sf_outbox_record"})
 
 files = Table(
     "sf_file", system_metadata,

@@ -14,12 +14,13 @@ import datetime as dt
 import os
 import secrets
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
+from ..data.database import connection_scope, read_connection
 from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
 from .api import create_api_blueprint
@@ -100,6 +101,19 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     app.register_blueprint(create_screens_blueprint())
 
     @app.before_request
+    def open_connection_scope():
+        # The request's reads share one pooled connection; closed in teardown_request.
+        scope = connection_scope(engine.db)
+        scope.__enter__()
+        g.stageflow_connection_scope = scope
+
+    @app.teardown_request
+    def close_connection_scope(_error):
+        scope = g.pop("stageflow_connection_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
+    @app.before_request
     def refresh_catalog():
         engine.catalog.refresh()
 
@@ -110,7 +124,7 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     @app.get("/health", endpoint="stageflow_health")
     def health():
         """The database answers; the installed apps with their revision and entities."""
-        with engine.db.connect() as conn:
+        with read_connection(engine.db) as conn:
             conn.execute(text("SELECT 1"))
         loaded = {name: engine.catalog.get(name) for name in engine.catalog.names()}
         broken = {name: [str(p) for p in exc.problems[:20]] for name, exc in engine.catalog.broken.items()}

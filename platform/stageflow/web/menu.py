@@ -14,6 +14,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from ..core.specs import Right, label_text
+from ..data.database import read_connection
 from ..data.notifications import unread_count
 from ..runtime import Stageflow
 from ..security import Actor, UnknownUser
@@ -116,7 +117,7 @@ class StageflowMenu(Menu):
 
 def inbox_entry(actor: Actor) -> MenuItem:
     """The notification inbox with a badge of unread ones (one indexed count per page)."""
-    with stageflow_engine().db.connect() as conn:
+    with read_connection(stageflow_engine().db) as conn:
         unread = unread_count(conn, actor.username)
     text = menu_label(gettext("Inbox"))
     label = Markup('{} <span class="badge sf-inbox-badge">{}</span>').format(text, unread) if unread else text

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from ..data import system_tables as st
+from ..data.database import read_connection
 from ..security.users import check_password
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class StageflowSecurityManager(SecurityManager):
         if "\x00" in username or "\x00" in password or len(username) > 150:
             return None  # no such user can exist (PostgreSQL text refuses NUL)
         engine = stageflow_engine()
-        with engine.db.connect() as conn:
+        with read_connection(engine.db) as conn:
             ok = check_password(conn, username, password)
             row = conn.execute(select(st.users).where(st.users.c.username == username)).mappings().first()
         if not ok or row is None:
@@ -138,7 +139,7 @@ class StageflowSecurityManager(SecurityManager):
 
 def sf_user_active(username: str) -> bool:
     engine = stageflow_engine()
-    with engine.db.connect() as conn:
+    with read_connection(engine.db) as conn:
         return bool(conn.execute(select(st.users.c.active).where(st.users.c.username == username)).scalar())
 
 

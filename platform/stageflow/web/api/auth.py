@@ -6,18 +6,27 @@ session. Session (cookie) calls that change something must carry the CSRF token 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_wtf.csrf import CSRFError
 from jwt import PyJWTError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from ...data.database import read_connection
 from ...security import Actor, UnknownUser
 from ..security import session_username, stageflow_engine
 from .errors import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@lru_cache(maxsize=8)
+def _username_by_id(user_table):
+    """Built once per user table: this runs on every API request."""
+    return select(user_table.c.username).where(user_table.c.id == bindparam("id"))
 
 
 def _bearer_username(header: str) -> str:
@@ -36,8 +45,8 @@ def _bearer_username(header: str) -> str:
     subject = str(claims.get("sub", ""))
     username = None
     if subject.isdigit() and len(subject) < 19:
-        with stageflow_engine().db.connect() as conn:
-            username = conn.execute(select(user_table.c.username).where(user_table.c.id == int(subject))).scalar()
+        with read_connection(stageflow_engine().db) as conn:
+            username = conn.execute(_username_by_id(user_table), {"id": int(subject)}).scalar()
     if not username:
         raise ApiError(401, "the access token's user does not exist")
     return username

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ...core.specs import Right
 from ...data import system_tables as st
-from ...data.database import write_transaction
+from ...data.database import read_connection, write_transaction
 from ...data.files import safe_filename
 from ...data.timeline import EntryKind, add_comment, comments_of, inbox, mark_read
 from ..security import stageflow_engine
@@ -33,7 +33,7 @@ def _file_fields(engine, app: str, entity: str) -> list[str]:
 
 def _file_info(file_id: int) -> dict[str, Any]:
     engine = stageflow_engine()
-    with engine.db.connect() as conn:
+    with read_connection(engine.db) as conn:
         row = conn.execute(select(st.files).where(st.files.c.id == file_id)).mappings().first()
     if row is None:
         raise ApiError(404, f"file #{file_id} does not exist")
@@ -71,7 +71,7 @@ def _may_download(actor, file_row: dict[str, Any]) -> bool:
     for name in _file_fields(engine, app, entity):
         if file_row["id"] in (visible.get(name) or []):
             return True
-    with engine.db.connect() as conn:
+    with read_connection(engine.db) as conn:
         comments = comments_of(conn, app, entity, record_id)
     return any(file_row["id"] in c["files"] for c in comments)
 
@@ -83,7 +83,7 @@ def register(bp: Blueprint) -> None:
         engine = stageflow_engine()
         engine.records.get(actor, app, entity, check_id(record_id))
         include_robots = request.args.get("robots", "1").strip().lower() not in {"0", "false", "no", "off"}
-        with engine.db.connect() as conn:
+        with read_connection(engine.db) as conn:
             items = comments_of(conn, app, entity, record_id, include_robots=include_robots)
         return jsonify(items=items)
 
@@ -103,7 +103,7 @@ def register(bp: Blueprint) -> None:
                                          kind=EntryKind.COMMENT, files=files, now=engine.clock())
         except ValueError as exc:
             raise ApiError(422, f"body: {exc}", {"body": str(exc)}) from None
-        with engine.db.connect() as conn:
+        with read_connection(engine.db) as conn:
             created = next(c for c in comments_of(conn, app, entity, record_id) if c["id"] == comment_id)
         return jsonify(created), 201
 
@@ -117,7 +117,7 @@ def register(bp: Blueprint) -> None:
         for name in _file_fields(engine, app, entity):
             for file_id in record.get(name) or []:
                 where.setdefault(file_id, []).append(name)
-        with engine.db.connect() as conn:
+        with read_connection(engine.db) as conn:
             for comment in comments_of(conn, app, entity, record_id):
                 for file_id in comment["files"]:
                     where.setdefault(file_id, []).append(f"comment:{comment['id']}")
@@ -188,7 +188,7 @@ def register(bp: Blueprint) -> None:
         limit = request.args.get("limit", 50, type=int)
         if not 1 <= limit <= 500:
             raise ApiError(400, "limit must be a whole number from 1 to 500", {"limit": "out of range"})
-        with stageflow_engine().db.connect() as conn:
+        with read_connection(stageflow_engine().db) as conn:
             items = inbox(conn, actor.username, unread_only=_truthy(request.args.get("unread")), limit=limit)
         return jsonify(items=items)
 

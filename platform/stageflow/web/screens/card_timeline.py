@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
+from ...data.database import read_connection
 from ...data.timeline import comments_of
 from .context import ScreenContext
 from .widgets import ChoiceSource
@@ -101,7 +102,7 @@ def _change_entries(screen: ScreenContext, history: list[dict[str, Any]]) -> lis
 def timeline_entries(engine, screen: ScreenContext, record_id: int, history: list[dict[str, Any]],
                      include_robots: bool = True) -> list[TimelineEntry]:
     """The record's timeline, oldest first; without robot and system entries when asked."""
-    with engine.db.connect() as conn:
+    with read_connection(engine.db) as conn:
         comments = comments_of(conn, screen.app_name, screen.entity_name, record_id)
     files = ChoiceSource(engine, screen)
     entries = _change_entries(screen, history)

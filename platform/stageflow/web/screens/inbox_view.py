@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from ...data.database import write_transaction
+from ...data.database import read_connection, write_transaction
 from ...data.notifications import inbox, mark_all_read, mark_read, unread_count
 from ..menu import current_actor_or_none
 from ..security import stageflow_engine
@@ -34,7 +34,7 @@ def _record_url(item: dict) -> str | None:
 def show_inbox():
     username = _username()
     unread_only = request.args.get("unread") == "1"
-    with stageflow_engine().db.connect() as conn:
+    with read_connection(stageflow_engine().db) as conn:
         items = inbox(conn, username, unread_only=unread_only, limit=INBOX_SIZE)
         unread = unread_count(conn, username)
     entries = [(item, _record_url(item)) for item in items]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...data.database import write_transaction
+from ...data.database import read_connection, write_transaction
 from ...data.user_settings import read_setting, write_setting
 from ..security import stageflow_engine
 
@@ -21,7 +21,7 @@ def _key(kind: str, app: str, entity: str) -> str:
 
 
 def _read(username: str, key: str, default: Any) -> Any:
-    with stageflow_engine().db.connect() as conn:
+    with read_connection(stageflow_engine().db) as conn:
         return read_setting(conn, username, key, default)
 
 

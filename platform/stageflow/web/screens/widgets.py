@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ...core.fields import choice_values
 from ...core.specs import FieldSpec, HandbookItem
 from ...data import system_tables as st
+from ...data.database import read_connection
 from ...data.record_context import RecordNotFound
 from ...security import AccessDenied
 from .context import ScreenContext
@@ -170,13 +171,13 @@ class ChoiceSource:
         query = (select(u.c.username, u.c.full_name).distinct()
                  .join(r, r.c.username == u.c.username)
                  .where(r.c.app == self.screen.app_name, u.c.active.is_(True)).order_by(u.c.full_name))
-        with self.engine.db.connect() as conn:
+        with read_connection(self.engine.db) as conn:
             return [(row.username, row.full_name or row.username) for row in conn.execute(query)]
 
     def _departments(self) -> list[tuple[str, str]]:
         d = st.departments
         query = select(d.c.name, d.c.label).where(d.c.app == self.screen.app_name).order_by(d.c.name)
-        with self.engine.db.connect() as conn:
+        with read_connection(self.engine.db) as conn:
             rows = conn.execute(query).all()
         return [(row.name, self.screen.label(json.loads(row.label), row.name)) for row in rows]
 
@@ -195,7 +196,7 @@ class ChoiceSource:
         ids = [i for i in ids if isinstance(i, int)]
         if not ids:
             return []
-        with self.engine.db.connect() as conn:
+        with read_connection(self.engine.db) as conn:
             rows = conn.execute(select(st.files.c.id, st.files.c.filename, st.files.c.size)
                                 .where(st.files.c.id.in_(ids))).mappings().all()
         by_id = {row["id"]: dict(row) for row in rows}
