@@ -25,11 +25,12 @@ demo: venv
 	$(VENV)/bin/stageflow create-admin admin --db '$(DEMO_DB)'
 	$(VENV)/bin/stageflow serve --db '$(DEMO_DB)' --port $(DEMO_PORT)
 
-# ruff first (seconds), then plain serial pytest (each session has its own databases and Redis prefix).
-# Extra options: make test PYTEST_ARGS='-k records -x'
+# ruff first (seconds), then pytest on two xdist workers: each worker is a test session of its own,
+# with its own databases and Redis prefix. Extra options: make test PYTEST_ARGS='-k records -x'
+TEST_WORKERS ?= 2
 test: venv
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Rebuilds docs/screenshots/ (the README's pictures) from the demo data in a real Chromium.
 screenshots: venv

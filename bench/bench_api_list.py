@@ -44,9 +44,9 @@ from benchapp import APP, DEFAULT_PG_URL, ENTITY, fresh_pg_database, machine, pg
 from sqlalchemy import event  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from stageflow.data import system_tables as st  # noqa: E402
 from stageflow.runtime import create_stageflow  # noqa: E402
 from stageflow.security.users import set_admin  # noqa: E402
+from stageflow.storage import platform_tables as st  # noqa: E402
 from stageflow.web import create_app  # noqa: E402
 
 TARGET_RATIO, TARGET_P95_MS, TARGET_RSS_MB = 1.5, 50.0, 250.0

@@ -64,8 +64,8 @@ from benchapp import (
     write_bundle,
 )
 
-from stageflow.data.database import write_transaction
 from stageflow.runtime import create_stageflow
+from stageflow.storage.database import write_transaction
 from tests.automation.reliability_support import CeleryWorker, Doorbell, wait_until
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"

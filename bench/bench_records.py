@@ -54,9 +54,9 @@ from benchapp import (  # noqa: E402
     write_bundle,
 )
 
-from stageflow.data import system_tables as st  # noqa: E402
 from stageflow.data.events import dumps  # noqa: E402
 from stageflow.runtime import create_stageflow  # noqa: E402
+from stageflow.storage import platform_tables as st  # noqa: E402
 
 # The raw side's event insert, built once like the service's statements.
 RAW_OUTBOX_INSERT = st.outbox.insert()

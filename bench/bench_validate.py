@@ -40,12 +40,12 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
 from benchapp import machine  # noqa: E402
 
-from stageflow.core import default_kinds  # noqa: E402
 from stageflow.metadata import Bundle, DocType, Document, SchemaSet, check_bundle, check_documents  # noqa: E402
 from stageflow.metadata.build import build_app  # noqa: E402
 from stageflow.metadata.bundle import document_type  # noqa: E402
 from stageflow.metadata.meaning import MeaningChecker  # noqa: E402
 from stageflow.metadata.shape import check_shape  # noqa: E402
+from stageflow.runtime import default_kinds  # noqa: E402
 
 TARGET_SECONDS = 1.0
 HANDBOOKS = ("city", "channel", "reason", "segment")

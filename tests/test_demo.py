@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from stageflow import cli
 from stageflow.cli import main
-from stageflow.data import system_tables as st
 from stageflow.runtime import create_stageflow
 from stageflow.security import load_actor
 from stageflow.security.users import check_password
+from stageflow.storage import platform_tables as st
 
 PASSWORD_LINE = re.compile(r"^password: (\S+)$", re.MULTILINE)
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 from sqlalchemy import make_url
 
-from .core import MetadataError, default_kinds
+from .core import MetadataError
 from .data.backup import RestoreRefused, backup, restore
 from .data.schema_sync import SchemaChangeRefused
 from .data.seed import load_seed
 from .demo import ADMIN, ensure_admin, load_sample_apps, settle_events
 from .metadata import Canonicalizer, SchemaSet, check_bundle
 from .metadata.export import canonical_files, write_bundle
-from .runtime import create_stageflow
+from .runtime import create_stageflow, default_kinds
 
 DB_OPTION = click.option("--db", "db_url", envvar="STAGEFLOW_DATABASE_URL", default=None,
                          help="Database URL (default: a SQLite file stageflow.db here).")
@@ -204,7 +204,7 @@ def worker(in_process, concurrency, db_url) -> None:
             automation.sf.catalog.refresh()
             if not automation.step():
                 time.sleep(1)
-    from .automation.celery_app import app as celery_app
+    from .celery_worker import app as celery_app
 
     celery_app.worker_main(["worker", "--beat", "--loglevel=INFO", f"--concurrency={concurrency}",
                             "--pool=prefork", "--without-gossip", "--without-mingle"])

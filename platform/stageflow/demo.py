@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .data import system_tables as st
 from .data.seed import load_seed
 from .metadata import read_bundle, sample_app_paths
 from .runtime import Stageflow
 from .security.users import set_admin
+from .storage import platform_tables as st
 
 ADMIN = "admin"
 

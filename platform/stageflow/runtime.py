@@ -12,14 +12,28 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from .automation import tables as automation_tables  # noqa: F401  (registers the sf_* automation tables)
-from .core.kinds import Kinds, default_kinds
+from .automation.actions import default_actions
+from .automation.celery_app import build_celery_app, ring
+from .automation.triggers import default_triggers
+from .automation.worker import Automation, InProcessWorker
+from .core.conditions import default_operators
+from .core.fields import default_field_kinds
+from .core.kinds import Kinds
 from .data import AppCatalog, FileStore, RecordService, SchemaSync, default_stage_gates, open_database
-from .data.database import read_connection, write_transaction
+from .data.constraints import default_constraints
 from .data.installer import AppInstaller, InstallResult
 from .data.records import utcnow
 from .metadata import SchemaSet
 from .security import SYSTEM, Actor, load_actor
+from .storage.database import read_connection, write_transaction
+
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+
+
+def default_kinds() -> Kinds:
+    """Every kind the platform ships: field kinds, operators, triggers, actions, constraints."""
+    return Kinds(fields=default_field_kinds(), operators=default_operators(),
+                 triggers=default_triggers(), actions=default_actions(), constraints=default_constraints())
 
 
 def default_files_dir(db: Engine) -> Path:
@@ -50,13 +64,11 @@ class Stageflow:
     def start_automation(self):
         """Run the automation: with ``STAGEFLOW_BROKER_URL`` the Celery workers do it and writes
         ring them; otherwise an in-process worker thread (returned, so it can be stopped)."""
-        if os.environ.get("STAGEFLOW_BROKER_URL"):
-            from .automation.celery_app import ring
-
-            self.records.after_commit.append(ring)
+        broker = os.environ.get("STAGEFLOW_BROKER_URL")
+        if broker:
+            doorbell = build_celery_app(broker)
+            self.records.after_commit.append(lambda: ring(doorbell))
             return None
-        from .automation.worker import Automation, InProcessWorker
-
         worker = InProcessWorker(Automation(self)).start()
         self.records.after_commit.append(worker.ring)
         return worker

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from stageflow.core import default_kinds
 from stageflow.data.seed import load_seed
 from stageflow.metadata import Canonicalizer, SchemaSet, check_bundle, read_bundle, sample_app_paths
 from stageflow.metadata.export import canonical_files
-from stageflow.runtime import create_stageflow
+from stageflow.runtime import create_stageflow, default_kinds
 
 APPS = {p.name: p for p in sample_app_paths()}
 

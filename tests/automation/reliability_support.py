@@ -87,7 +87,7 @@ class CeleryWorker:
 
     ``beat=True`` starts it the documented way, ``python -m stageflow.cli worker --db URL
     --concurrency N`` (which always embeds beat). ``beat=False`` runs
-    ``celery -A stageflow.automation.celery_app worker`` with the same options but no beat,
+    ``celery -A stageflow.celery_worker worker`` with the same options but no beat,
     because the CLI has no option to leave beat out.
     """
 
@@ -111,7 +111,7 @@ class CeleryWorker:
         if self.beat:
             return [sys.executable, "-m", "stageflow.cli", "worker", "--db", self.db_url,
                     "--concurrency", str(self.concurrency)]
-        return [sys.executable, "-m", "celery", "-A", "stageflow.automation.celery_app", "worker",
+        return [sys.executable, "-m", "celery", "-A", "stageflow.celery_worker", "worker",
                 "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork",
                 "--without-gossip", "--without-mingle", "-n", f"{self.name}@%h"]
 

@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation import tables as at
 from stageflow.automation.worker import Automation
 from stageflow.core.registry import Registry
-from stageflow.data import system_tables as st
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
+from stageflow.storage import platform_tables as st
 
 APP = "mini"
 START = dt.datetime(2026, 3, 2, 9, 0, 0)
@@ -116,7 +115,7 @@ class Harness:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
     def runs(self, rule_name: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = at.rule_runs
+        r = st.rule_runs
         query = select(r).order_by(r.c.id)
         if rule_name:
             query = query.where(r.c.rule == rule_name)
@@ -131,7 +130,7 @@ class Harness:
         return self.outcomes(rule_name, record_id).count("fired")
 
     def timers(self, rule_name: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        t = at.timers
+        t = st.timers
         query = select(t).order_by(t.c.id)
         if rule_name:
             query = query.where(t.c.rule == rule_name)
@@ -140,14 +139,14 @@ class Harness:
         return self._rows(query)
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        m = at.messages
+        m = st.messages
         query = select(m).order_by(m.c.id)
         if channel:
             query = query.where(m.c.channel == channel)
         return self._rows(query)
 
     def action_runs(self) -> list[dict[str, Any]]:
-        return self._rows(select(at.action_runs).order_by(at.action_runs.c.id))
+        return self._rows(select(st.action_runs).order_by(st.action_runs.c.id))
 
     def outbox(self, record_id: int | None = None) -> list[dict[str, Any]]:
         o = st.outbox

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import add_comment
+from stageflow.storage.database import write_transaction
 
 from .support import APP, comment, rule, set_note
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, select, update
 
-from stageflow.automation import tables as at
 from stageflow.automation.engine import RuleEngine
 from stageflow.automation.events import MAX_CAUSE_DEPTH
-from stageflow.data import system_tables as st
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import mark_read
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
+from stageflow.storage import platform_tables as st
+from stageflow.storage.database import write_transaction
 
 from .support import APP, Harness, comment, rule
 
@@ -25,7 +24,7 @@ def _reprocess_everything(h: Harness) -> None:
     """As if every event and timer were delivered again (a redelivery after a lost ack)."""
     with write_transaction(h.sf.db) as conn:
         conn.execute(update(st.outbox).values(processed_at=None))
-        conn.execute(update(at.timers).where(at.timers.c.status == "fired").values(status="pending"))
+        conn.execute(update(st.timers).where(st.timers.c.status == "fired").values(status="pending"))
 
 
 # -- the run log ---------------------------------------------------------------------------------

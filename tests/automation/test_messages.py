@@ -27,9 +27,9 @@ from stageflow.automation.messages import (
     WebhookGateway,
     backoff,
 )
-from stageflow.automation.tables import messages
 from stageflow.core.registry import Registry
-from stageflow.data.database import write_transaction
+from stageflow.storage.database import write_transaction
+from stageflow.storage.platform_tables import messages
 
 from .support import rule
 

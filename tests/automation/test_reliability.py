@@ -192,7 +192,7 @@ def _pending_timers(cluster: Cluster, first_due: dt.datetime, spread_seconds: in
     from sqlalchemy import text
 
     from stageflow.automation.context import RuleScope
-    from stageflow.data.database import write_transaction
+    from stageflow.storage.database import write_transaction
 
     sf, now = cluster.sf, cluster.sf.clock()
     with write_transaction(sf.db) as conn:

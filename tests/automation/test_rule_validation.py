@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import Code, MetadataError, default_kinds
+from stageflow.core import Code, MetadataError
 from stageflow.data.catalog import UnknownApp
 from stageflow.metadata import SchemaSet, check_bundle
-from stageflow.runtime import create_stageflow
+from stageflow.runtime import create_stageflow, default_kinds
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "automation"
 EXPECTED: dict[str, list[dict[str, str]]] = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import EntryKind, add_comment
+from stageflow.storage.database import write_transaction
 
 
 def open_card(page, url: str):

@@ -10,9 +10,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from stageflow.core import Code, UnknownKindError, default_kinds
+from stageflow.core import Code, UnknownKindError
 from stageflow.core.conditions import ConditionEvaluator
-from stageflow.data.database import open_database
+from stageflow.runtime import default_kinds
+from stageflow.storage.database import open_database
 
 EVALUATOR: ConditionEvaluator = default_kinds().conditions
 OPERATORS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "is_empty",

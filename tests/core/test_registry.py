@@ -5,7 +5,8 @@ from typing import ClassVar
 
 import pytest
 
-from stageflow.core import Registry, UnknownKindError, default_kinds
+from stageflow.core import Registry, UnknownKindError
+from stageflow.runtime import default_kinds
 
 
 class Alpha:

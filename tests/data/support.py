@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from stageflow.data import system_tables as st
+from stageflow.storage import platform_tables as st
 
 START = dt.datetime(2026, 3, 2, 9, 0, 0)
 
@@ -53,8 +53,8 @@ def history(sf, record_id: int, table: str = "mini__deal") -> list[dict[str, Any
 def count_rows(sf, table_name: str) -> int:
     """Rows of any table, platform or app (``mini__deal``, ``sf_outbox``...)."""
     with sf.db.connect() as conn:
-        if table_name in st.system_metadata.tables:
-            table = st.system_metadata.tables[table_name]
+        if table_name in st.platform_metadata.tables:
+            table = st.platform_metadata.tables[table_name]
         else:
             table = sf.catalog.get("mini").tables.metadata.tables[table_name]
         return conn.execute(select(func.count()).select_from(table)).scalar_one()

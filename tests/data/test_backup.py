@@ -6,12 +6,12 @@ import zipfile
 import pytest
 from sqlalchemy import event, func, select
 
-from stageflow.data import system_tables as st
 from stageflow.data.backup import RestoreRefused, backup, restore
 from stageflow.data.files import FileStore
 from stageflow.metadata import Canonicalizer
 from stageflow.metadata.export import canonical_files
 from stageflow.runtime import create_stageflow
+from stageflow.storage import platform_tables as st
 from tests.bundle_edit import EditableBundle
 
 from .test_files import MemoryStorage
@@ -31,7 +31,7 @@ def everything(sf):
 
 def row_counts(sf) -> dict[str, int]:
     """Rows of every table: the platform's (history, outbox, files...) and every app table."""
-    tables = list(st.system_metadata.sorted_tables)
+    tables = list(st.platform_metadata.sorted_tables)
     for name in sf.catalog.names():
         tables += sf.catalog.get(name).tables.metadata.sorted_tables
     with sf.db.connect() as conn:

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import inspect, select, text
 
-from stageflow.data import system_tables as st
 from stageflow.runtime import create_stageflow
+from stageflow.storage import platform_tables as st
 from stageflow.web import create_app
 from tests.bundle_edit import EditableBundle
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from stageflow.core import default_kinds
 from stageflow.data import RecordValidationError
 from stageflow.metadata import check_bundle
-from stageflow.runtime import create_stageflow
+from stageflow.runtime import create_stageflow, default_kinds
 from tests.bundle_edit import EditableBundle
 
 BOOKING = {

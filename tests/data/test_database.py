@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stageflow.data.database import connection_scope, open_database, read_connection, write_transaction
+from stageflow.storage.database import connection_scope, open_database, read_connection, write_transaction
 
 
 def test_postgresql_sessions_run_without_jit_and_keep_other_options(pg_url):

@@ -8,9 +8,9 @@ from sqlalchemy import func, inspect, select, text
 
 from stageflow.core import MetadataError
 from stageflow.data import SchemaChangeRefused, SchemaSync, TableBusy
-from stageflow.data import system_tables as st
-from stageflow.data.database import write_transaction
 from stageflow.runtime import create_stageflow
+from stageflow.storage import platform_tables as st
+from stageflow.storage.database import write_transaction
 from tests.bundle_edit import EditableBundle
 
 
@@ -188,7 +188,7 @@ def missing_indexes(sf, tables) -> dict[str, set[str]]:
 
 def test_declared_indexes_of_platform_and_app_tables_exist_after_install(engine, bundle):
     engine.install(bundle.root)
-    platform = list(st.system_metadata.sorted_tables)
+    platform = list(st.platform_metadata.sorted_tables)
     assert {"ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record"} <= {i.name for i in st.outbox.indexes}
     assert missing_indexes(engine, platform) == {}
     app = list(engine.catalog.get("mini").tables.metadata.sorted_tables)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import default_kinds
 from stageflow.metadata import Canonicalizer, DocType, SchemaSet, read_bundle
+from stageflow.runtime import default_kinds
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "mini"
 MINI_FILES = sorted(p.relative_to(MINI).as_posix() for p in MINI.rglob("*.json"))

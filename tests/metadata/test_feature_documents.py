@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import Code, default_kinds
+from stageflow.core import Code
 from stageflow.core.specs import ParentSpec
 from stageflow.metadata import Canonicalizer, DocType, SchemaSet, check_bundle
 from stageflow.metadata.export import write_bundle
-from stageflow.runtime import create_stageflow
+from stageflow.runtime import create_stageflow, default_kinds
 
 REPORT = {
     "schema_version": 1, "name": "deals_by_month", "label": {"en": "Deals by month", "ru": "Сделки по месяцам"},

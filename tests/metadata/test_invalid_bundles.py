@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import Code, MetadataError, RecordScope, Right, StageKind, default_kinds
+from stageflow.core import Code, MetadataError, RecordScope, Right, StageKind
 from stageflow.core.fields import Storage
 from stageflow.metadata import SchemaSet, check_bundle, load_app_spec
+from stageflow.runtime import default_kinds
 
 INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "invalid"
 EXPECTED: dict[str, list[dict[str, str]]] = json.loads((INVALID / "expected.json").read_text(encoding="utf-8"))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import default_kinds
 from stageflow.metadata import DocType, SchemaSet, read_bundle
 from stageflow.metaschema.upgrades import CURRENT_VERSION, OLDEST_VERSION, upgrade
+from stageflow.runtime import default_kinds
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent

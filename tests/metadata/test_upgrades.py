@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.core import Code, MetadataError, default_kinds
+from stageflow.core import Code, MetadataError
 from stageflow.metadata import Canonicalizer, SchemaSet, check_bundle
 from stageflow.metadata.export import write_bundle
 from stageflow.metaschema import upgrades
-from stageflow.runtime import create_stageflow
+from stageflow.runtime import create_stageflow, default_kinds
 
 
 def _fields_to_v0(fields: list[dict]) -> list[dict]:

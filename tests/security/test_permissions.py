@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 
 from stageflow.data import FilterError, RecordNotFound, RecordValidationError
-from stageflow.data import system_tables as st
 from stageflow.security import AccessDenied, UnknownUser
+from stageflow.storage import platform_tables as st
 
 APP = "mini"
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import inspect
 from werkzeug.security import generate_password_hash
 
-from stageflow.data import system_tables as st
 from stageflow.runtime import Stageflow, create_stageflow
 from stageflow.security.users import set_admin
+from stageflow.storage import platform_tables as st
 from stageflow.web import create_app
 
 PASSWORD = "correct horse 42"

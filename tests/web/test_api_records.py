@@ -124,7 +124,7 @@ def test_pl22_login_and_401_paths(web):
 
 
 def test_pl22_a_deactivated_user_loses_api_access_at_once(web):
-    from stageflow.data import system_tables as st
+    from stageflow.storage import platform_tables as st
 
     api = web.api("anna")
     assert api.get(DEALS).status_code == 200

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import EntryKind, add_comment, notify
+from stageflow.storage.database import write_transaction
 
 DEALS = "/api/v1/mini/deal/"
 

@@ -5,10 +5,10 @@ import io
 
 from sqlalchemy import func, select
 
-from stageflow.data import system_tables as st
 from stageflow.data.files import MAX_FILE_SIZE
 from stageflow.runtime import create_stageflow
 from stageflow.security.users import set_admin
+from stageflow.storage import platform_tables as st
 from stageflow.web import create_app
 from tests.bundle_edit import EditableBundle
 from tests.web.conftest import PASSWORD, Web

@@ -54,7 +54,7 @@ def _csrf_from_session(web, client) -> str:
 
 
 def test_pl18_the_menu_lists_only_what_the_user_may_read_and_escapes_labels(sqlite_web):
-    from stageflow.data import system_tables as st
+    from stageflow.storage import platform_tables as st
 
     boris = sqlite_web.browser("boris")
     page = boris.get("/").get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_pl18_the_menu_lists_only_what_the_user_may_read_and_escapes_labels(sqli
 
 
 def test_user_data_in_pages_is_escaped(sqlite_web):
-    from stageflow.data import system_tables as st
+    from stageflow.storage import platform_tables as st
 
     with sqlite_web.sf.db.begin() as conn:
         conn.execute(st.users.update().where(st.users.c.username == "anna")

@@ -17,16 +17,9 @@ from ..core.conditions import ConditionEvaluator
 from ..core.fields import FieldValueError
 from ..core.kinds import Kinds
 from ..core.specs import EntitySpec
-from ..data.filters import queryable_fields
+from ..core.system_fields import queryable_fields
 
-SPECIAL_NAMES = frozenset({"actor", "now", "today"})
 MAX_TEMPLATE_OUTPUT = 20_000
-
-
-def rule_names(entity: EntitySpec) -> set[str]:
-    """Every name a rule over this entity may read."""
-    fields = set(queryable_fields(entity))
-    return fields | {f"previous.{f}" for f in fields} | SPECIAL_NAMES
 
 
 class RuleScope:

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
-from ..data import system_tables as st
-from ..data.database import write_transaction
+from ..storage import platform_tables as st
+from ..storage.database import write_transaction
+from ..storage.platform_tables import timers
 from .engine import RuleEngine
 from .events import Event
-from .tables import timers
 
 
 class Dispatcher:

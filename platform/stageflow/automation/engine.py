@@ -18,11 +18,11 @@ from ..core.specs import AppSpec, EntitySpec, RuleSpec
 from ..data.catalog import UnknownApp
 from ..data.record_context import RecordNotFound
 from ..security import SYSTEM
+from ..storage.platform_tables import action_runs, rule_runs, timers
 from .actions import ActionRun, ActionStop
 from .context import RuleScope
 from .events import MAX_CAUSE_DEPTH, Event
 from .sources import compact_source
-from .tables import action_runs, rule_runs, timers
 
 
 class RuleEngine:
@@ -159,8 +159,8 @@ class RuleEngine:
     def run_manual(self, actor, app_name: str, entity_name: str, record_id: int, rule_name: str) -> str:
         """A button press (manual trigger) by a user who may edit the record (BK11, BK34)."""
         from ..core.specs import Right
-        from ..data.database import write_transaction
         from ..security import AccessDenied
+        from ..storage.database import write_transaction
 
         app = self.sf.catalog.get(app_name).spec
         rule = next((r for r in self.rules_for(app, entity_name)

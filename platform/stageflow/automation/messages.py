@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 
 from ..core.registry import Registry
-from ..data.database import write_transaction
-from .tables import messages
+from ..storage.database import write_transaction
+from ..storage.platform_tables import messages
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, select
 
 from ..core.specs import Right
 from ..security import AccessDenied
-from .tables import rule_runs
+from ..storage.platform_tables import rule_runs
 
 
 def run_log(stageflow, actor, app: str, entity: str, record_id: int, limit: int = 200) -> list[dict[str, Any]]:

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..data.database import write_transaction
+from ..storage.database import write_transaction
+from ..storage.platform_tables import timers, webhook_tokens
 from .context import RuleScope
 from .sources import compact_source
-from .tables import timers, webhook_tokens
 from .triggers import next_run
 
 MAX_RECORDS_PER_RUN = 10_000

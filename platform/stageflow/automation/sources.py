@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from .tables import rule_runs
+from ..storage.platform_tables import rule_runs
 
 SOURCE_WIDTH = rule_runs.c.source.type.length
 DIGEST = 12  # hex digits: 48 bits, ample to tell one record's presses or one rule's calls apart

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from ..core.registry import Registry
 from ..core.specs import AppSpec, EntitySpec
+from ..core.system_fields import queryable_fields
 from .events import Event
 
 UNITS = ("minutes", "hours", "days", "weeks", "months")
@@ -62,7 +63,6 @@ class FieldChanged(TriggerKind):
         "before": {"$ref": "common.schema.json#/$defs/condition"}}}
 
     def check(self, trigger, entity, app):
-        from ..data.filters import queryable_fields
 
         known = queryable_fields(entity)
         for i, name in enumerate(trigger["fields"]):
@@ -147,7 +147,6 @@ class TimeRelative(TriggerKind):
                                      "unit": {"enum": list(UNITS)}, "at": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}}}
 
     def check(self, trigger, entity, app):
-        from ..data.filters import queryable_fields
 
         spec = queryable_fields(entity).get(trigger["field"])
         if spec is None:

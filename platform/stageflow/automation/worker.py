@@ -30,7 +30,7 @@ class Automation:
         return self.dispatcher.drain(200) + self.dispatcher.sweep(200) + self.sender.send_due(50)
 
     def ensure_schedules(self) -> int:
-        from ..data.database import write_transaction
+        from ..storage.database import write_transaction
         from .schedules import Schedules
 
         self._schedules_checked = self.sf.clock()

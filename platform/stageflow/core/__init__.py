@@ -1,5 +1,5 @@
 """Pure core: specs, registries, field kinds, conditions and formulas. No Flask, no sessions."""
-from .kinds import Kinds, default_kinds
+from .kinds import Kinds
 from .problems import Code, MetadataError, Problem
 from .registry import Registry, UnknownKindError
 from .specs import (
@@ -25,5 +25,5 @@ __all__ = [
     "AppSpec", "Code", "DepartmentSpec", "EntityGrant", "EntitySpec", "FieldAccess", "FieldRule",
     "FieldSpec", "Kinds", "MetadataError", "PipelineSpec", "Problem", "RecordRule", "RecordScope",
     "Registry", "Right", "RoleSpec", "StageKind", "StageSpec", "UnknownKindError", "UserSpec",
-    "default_kinds", "label_text",
+    "label_text",
 ]

@@ -1,11 +1,15 @@
-"""The set of registries one engine works with, built by a factory (no module globals)."""
+"""The set of registries one engine works with.
+
+The core only declares the set; the composition root (:func:`stageflow.runtime.default_kinds`)
+fills it with the field kinds, operators, triggers, actions and constraints of the layers above.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import ConditionEvaluator, Operator, default_operators
-from .fields import FieldKind, default_field_kinds
+from .conditions import ConditionEvaluator, Operator
+from .fields import FieldKind
 from .registry import Registry
 
 
@@ -22,14 +26,3 @@ class Kinds:
     @property
     def conditions(self) -> ConditionEvaluator:
         return ConditionEvaluator(self.operators)
-
-
-def default_kinds() -> Kinds:
-    # The automation kinds import the data layer; loading them here, at call time, keeps the
-    # core importable on its own.
-    from ..automation.actions import default_actions
-    from ..automation.triggers import default_triggers
-    from ..data.constraints import default_constraints
-
-    return Kinds(fields=default_field_kinds(), operators=default_operators(),
-                 triggers=default_triggers(), actions=default_actions(), constraints=default_constraints())

@@ -1,8 +1,7 @@
 """Data: tables from specs, schema sync, the record service, files, install of app bundles."""
-from . import system_tables
+from ..storage.database import database_url, open_database
 from .bulk_updates import BulkRefused
 from .catalog import AppCatalog, LoadedApp, UnknownApp, UnknownEntity
-from .database import database_url, open_database
 from .files import FileStore, StoredFile
 from .filters import FilterError
 from .record_context import RecordConflict, RecordNotFound
@@ -15,5 +14,5 @@ __all__ = [
     "AppCatalog", "BulkRefused", "FileStore", "FilterError", "LoadedApp", "Page", "RecordConflict", "RecordNotFound",
     "RecordService", "RecordValidationError", "SchemaChangeRefused", "SchemaSync", "StageMoveRefused",
     "StoredFile", "SyncReport", "TableBusy", "UnknownApp", "UnknownEntity", "database_url", "default_stage_gates",
-    "open_database", "system_tables",
+    "open_database",
 ]

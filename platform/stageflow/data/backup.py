@@ -33,9 +33,9 @@ from sqlalchemy import (
     text,
 )
 
-from . import system_tables as st
+from ..storage import platform_tables as st
+from ..storage.database import write_transaction
 from .catalog import AppCatalog
-from .database import write_transaction
 from .files import FileStorage, FileStore, check_blob_key
 from .schema_sync import SchemaSync
 
@@ -95,7 +95,7 @@ def backup(conn: Connection, catalog: AppCatalog, files: FileStore, target: Path
         conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     counts: dict[str, int] = {}
     with conn.begin(), zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in st.system_metadata.sorted_tables + _app_tables(catalog):
+        for table in st.platform_metadata.sorted_tables + _app_tables(catalog):
             lines = []
             for row in conn.execute(select(table).order_by(*table.primary_key.columns)).mappings():
                 lines.append(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False))
@@ -147,10 +147,10 @@ def restore(db, catalog: AppCatalog, kinds, files: FileStore, source: Path | str
             raise RestoreRefused(f"backup format {manifest.get('format')!r} is not supported")
         blobs = _blob_names(archive)
         with write_transaction(db) as conn:
-            st.system_metadata.create_all(conn)
+            st.platform_metadata.create_all(conn)
             if conn.execute(select(func.count()).select_from(st.apps)).scalar_one():
                 raise RestoreRefused("the database already has apps installed; restore needs an empty database")
-            for table in st.system_metadata.sorted_tables:
+            for table in st.platform_metadata.sorted_tables:
                 counts[table.name] = _insert_rows(conn, table, archive)
             sync = SchemaSync(kinds)
             for app, revision in conn.execute(select(st.apps.c.name, st.apps.c.revision)).all():

@@ -15,8 +15,8 @@ from ..core.kinds import Kinds
 from ..core.problems import MetadataError
 from ..core.specs import AppSpec
 from ..metadata import Bundle, DocType, Document, SchemaSet, check_documents
-from . import system_tables as st
-from .database import read_connection
+from ..storage import platform_tables as st
+from ..storage.database import read_connection
 from .record_context import EntityContext, build_context
 from .schema_sync import SchemaSync
 from .tables import AppTables, build_app_tables

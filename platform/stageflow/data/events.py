@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import system_tables as st
+from ..storage import platform_tables as st
 
 
 class EventType(StrEnum):

@@ -18,8 +18,8 @@ from typing import BinaryIO, Protocol
 
 from sqlalchemy import Engine, select
 
-from . import system_tables as st
-from .database import read_connection, write_transaction
+from ..storage import platform_tables as st
+from ..storage.database import read_connection, write_transaction
 
 MAX_FILE_SIZE = 100 * 1024 * 1024
 BLOB_KEY = re.compile(r"^[0-9a-f]{64}$")

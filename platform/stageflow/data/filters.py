@@ -16,20 +16,8 @@ from ..core.conditions import ConditionEvaluator, Operator
 from ..core.fields import FieldValueError, Storage
 from ..core.kinds import Kinds
 from ..core.specs import EntitySpec, FieldSpec
+from ..core.system_fields import queryable_fields
 
-SYSTEM_FIELD_SPECS = {
-    "id": FieldSpec(name="id", kind="integer", label="ID"),
-    "version": FieldSpec(name="version", kind="integer", label="Version"),
-    "created_at": FieldSpec(name="created_at", kind="datetime", label="Created"),
-    "created_by": FieldSpec(name="created_by", kind="user", label="Created by"),
-    "updated_at": FieldSpec(name="updated_at", kind="datetime", label="Updated"),
-    "updated_by": FieldSpec(name="updated_by", kind="user", label="Updated by"),
-}
-PIPELINE_FIELD_SPECS = {
-    "pipeline": FieldSpec(name="pipeline", kind="string", label="Pipeline"),
-    "stage": FieldSpec(name="stage", kind="string", label="Stage"),
-    "stage_changed_at": FieldSpec(name="stage_changed_at", kind="datetime", label="Stage changed"),
-}
 NO_OPERAND = {"is_empty", "is_not_empty"}
 # Operators that compare order: meaningless for yes/no values.
 ORDERING = {"lt", "lte", "gt", "gte", "between"}
@@ -37,14 +25,6 @@ ORDERING = {"lt", "lte", "gt", "gte", "between"}
 
 class FilterError(ValueError):
     """A filter, sort or search that cannot run; names the field and what is wrong."""
-
-
-def queryable_fields(entity: EntitySpec) -> dict[str, FieldSpec]:
-    fields = dict(SYSTEM_FIELD_SPECS)
-    if entity.has_pipelines:
-        fields.update(PIPELINE_FIELD_SPECS)
-    fields.update({f.name: f for f in entity.fields if f.kind != "child_table"})
-    return fields
 
 
 class EntityFilters:

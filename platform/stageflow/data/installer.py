@@ -18,9 +18,9 @@ from ..core.kinds import Kinds
 from ..core.problems import MetadataError
 from ..core.specs import AppSpec, thaw
 from ..metadata import Bundle, SchemaSet, check_documents, read_bundle
-from . import system_tables as st
+from ..storage import platform_tables as st
+from ..storage.database import write_transaction
 from .catalog import AppCatalog, LoadedApp
-from .database import write_transaction
 from .schema_sync import DEFAULT_LOCK_TIMEOUT, SchemaSync, SyncReport
 from .tables import AppTables
 
@@ -64,7 +64,7 @@ class AppInstaller:
         digest = checksum(docs, bundle.assets)
         now = self.clock()
         with write_transaction(self.db) as conn:
-            st.system_metadata.create_all(conn)
+            st.platform_metadata.create_all(conn)
             current = conn.execute(select(st.apps).where(st.apps.c.name == app.name)).mappings().first()
             last = None
             if current:

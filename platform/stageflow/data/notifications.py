@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, func, select
 
-from . import system_tables as st
+from ..storage import platform_tables as st
 from .timeline import inbox, mark_read
 
 __all__ = ["inbox", "mark_all_read", "mark_read", "unread_count"]

@@ -12,8 +12,9 @@ from sqlalchemy import Table
 from ..core.fields import FieldKind
 from ..core.kinds import Kinds
 from ..core.specs import AppSpec, EntitySpec
+from ..core.system_fields import queryable_fields
 from ..security import Actor, EntityPolicy
-from .filters import EntityFilters, queryable_fields
+from .filters import EntityFilters
 from .record_values import RecordValues
 from .tables import AppTables
 

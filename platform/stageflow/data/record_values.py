@@ -13,7 +13,7 @@ from ..core.fields import FieldValueError
 from ..core.formula import FormulaError, parse_formula
 from ..core.kinds import Kinds
 from ..core.specs import PIPELINE_FIELDS, SYSTEM_FIELDS, AppSpec, EntitySpec, FieldSpec
-from . import system_tables as st
+from ..storage import platform_tables as st
 from .tables import AppTables
 
 IGNORED_INPUT = {"id", "version"}

@@ -20,11 +20,11 @@ from ..core.registry import Registry
 from ..core.specs import Right, label_text
 from ..security import AccessDenied, Actor
 from ..security.permissions import RecordRelation
+from ..storage import platform_tables as st
+from ..storage.database import read_connection, write_transaction
 from . import bulk_updates
-from . import system_tables as st
 from .catalog import AppCatalog
 from .constraints import constraint_errors
-from .database import read_connection, write_transaction
 from .events import EventType, append_event, append_history
 from .filters import FilterError
 from .paging import Keyset, encode_cursor, parse_sort

@@ -40,7 +40,7 @@ from sqlalchemy.types import TypeEngine
 from ..core.fields import Storage
 from ..core.kinds import Kinds
 from ..core.specs import PIPELINE_FIELDS, SYSTEM_FIELDS, AppSpec
-from . import system_tables as st
+from ..storage import platform_tables as st
 from .tables import AppTables, RetiredColumn, build_app_tables
 
 # How long a schema change waits for a table lock on PostgreSQL before it gives up.
@@ -179,12 +179,12 @@ class SchemaSync:
         itself adds tables, columns and indexes to an existing database the same way an app
         upgrade does)."""
         report = SyncReport()
-        names = set(st.system_metadata.tables)
+        names = set(st.platform_metadata.tables)
         context = MigrationContext.configure(conn, opts={
             "include_name": lambda name, type_, parents: name in names if type_ == "table" else True})
         operations = Operations(context)
         with lock_timeout(conn, self.lock_timeout):
-            for op in produce_migrations(context, st.system_metadata).upgrade_ops.ops:
+            for op in produce_migrations(context, st.platform_metadata).upgrade_ops.ops:
                 with busy_table_refused(getattr(op, "table_name", None), self.lock_timeout):
                     self._apply_platform_change(operations, op, report)
         return report

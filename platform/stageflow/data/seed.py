@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from ..core.problems import Code, MetadataError, Problem
 from ..core.specs import AppSpec
 from ..security import SYSTEM
-from .database import write_transaction
+from ..storage.database import write_transaction
 from .record_values import RecordValidationError
 from .records import RecordService
 from .stages import StageMoveRefused

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from ..core.fields import Storage
 from ..core.kinds import Kinds
 from ..core.specs import AppSpec, EntitySpec, FieldSpec
-from .types import RecordId, column_type, field_column_type
+from ..storage.column_types import RecordId, column_type, field_column_type
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from . import system_tables as st
+from ..storage import platform_tables as st
 
 
 class EntryKind(StrEnum):

@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.problems import Code, pointer
+from ..core.system_fields import SYSTEM_KINDS
 from .bundle import DocType, Document
 
 if TYPE_CHECKING:
     from .meaning import MeaningChecker
 
-# Kinds of the columns every record has, and of a handbook's own columns.
-SYSTEM_KINDS = {"id": "integer", "version": "integer", "created_at": "datetime", "created_by": "user",
-                "updated_at": "datetime", "updated_by": "user", "pipeline": "string", "stage": "string",
-                "stage_changed_at": "datetime"}
+# Kinds of a handbook's own columns.
 HANDBOOK_KINDS = {"code": "string", "label": "string", "sort_order": "integer", "active": "boolean"}
 DATE_KINDS = frozenset({"date", "datetime"})
 NUMBER_KINDS = frozenset({"integer", "decimal", "money", "duration"})

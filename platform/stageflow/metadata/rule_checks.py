@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ..core.kinds import Kinds
 from ..core.problems import Code, Problem, pointer
 from ..core.specs import AppSpec
+from ..core.system_fields import rule_names
 from .bundle import Document
 from .shape import SchemaSet
 
@@ -19,8 +20,6 @@ def _options(kind_name: str, options: dict, schema: dict, schemas: SchemaSet, pa
 
 def check_rules(rules: list[Document], app: AppSpec | None, kinds: Kinds, schemas: SchemaSet) -> Iterator[Problem]:
     """Every problem of every rule; with ``app`` None only what needs no other document."""
-    from ..automation.context import rule_names
-
     for doc in rules:
         data, path = doc.data, doc.path
         entities = []

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from sqlalchemy import Connection, bindparam, literal, select, union_all
 
-from ..data import system_tables as st
+from ..storage import platform_tables as st
 
 
 @dataclass(frozen=True)

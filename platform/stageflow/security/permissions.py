@@ -22,7 +22,7 @@ from ..core.specs import (
     RecordScope,
     Right,
 )
-from ..data import system_tables as st
+from ..storage import platform_tables as st
 from .actor import Actor
 
 ALL_RIGHTS = frozenset(Right)

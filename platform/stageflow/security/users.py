@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import Connection, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..data import system_tables as st
+from ..storage import platform_tables as st
 
 MIN_PASSWORD = 8
 

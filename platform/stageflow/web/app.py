@@ -20,9 +20,9 @@ from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
-from ..data.database import connection_scope, read_connection
 from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
+from ..storage.database import connection_scope, read_connection
 from .api import create_api_blueprint
 from .language import DEFAULT_LOCALE, LANGUAGES, TRANSLATIONS_DIR, install_locale_selector
 from .menu import StageflowMenu, current_menu

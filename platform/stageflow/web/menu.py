@@ -14,10 +14,10 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from ..core.specs import Right, label_text
-from ..data.database import read_connection
 from ..data.notifications import unread_count
 from ..runtime import Stageflow
 from ..security import Actor, UnknownUser
+from ..storage.database import read_connection
 from .language import labels_locale
 from .security import DYNAMIC_MENU_PREFIX, session_username, stageflow_engine
 

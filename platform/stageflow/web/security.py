@@ -24,9 +24,9 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from ..data import system_tables as st
-from ..data.database import read_connection
 from ..security.users import check_password
+from ..storage import platform_tables as st
+from ..storage.database import read_connection
 
 log = logging.getLogger(__name__)
 

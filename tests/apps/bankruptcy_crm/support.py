@@ -11,15 +11,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation import tables as at
 from stageflow.automation.schedules import Schedules
 from stageflow.automation.worker import Automation
 from stageflow.core.registry import Registry
-from stageflow.data import system_tables as st
 from stageflow.data.record_context import RecordNotFound
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
+from stageflow.storage import platform_tables as st
 
 APP = "bankruptcy_crm"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
@@ -130,7 +129,7 @@ class Crm:
             return [c["body"] for c in comments_of(conn, APP, entity, record_id)]
 
     def messages(self, channel: str, recipient: str | None = None) -> list[dict[str, Any]]:
-        m = at.messages
+        m = st.messages
         query = select(m).where(m.c.channel == channel).order_by(m.c.id)
         if recipient is not None:
             query = query.where(m.c.recipient == recipient)
@@ -141,7 +140,7 @@ class Crm:
         return [(subject, body) for to, subject, body in self.gateways.get(channel).sent if to == recipient]
 
     def runs(self, rule: str, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = at.rule_runs
+        r = st.rule_runs
         query = select(r).where(r.c.rule == rule).order_by(r.c.id)
         if record_id is not None:
             query = query.where(r.c.record_id == record_id)

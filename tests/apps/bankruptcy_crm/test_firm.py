@@ -6,10 +6,9 @@ import json
 
 from sqlalchemy import func, select
 
-from stageflow.automation import tables as at
-from stageflow.data import system_tables as st
 from stageflow.data.seed import load_seed
 from stageflow.metadata import read_bundle
+from stageflow.storage import platform_tables as st
 
 from .support import APP, BUNDLE, Clock, build, new_phone, place
 
@@ -72,7 +71,7 @@ def test_bk33_old_deals_imported_or_entered_by_hand_fire_no_automation(sqlite_ur
         counts = load_seed(crm.sf.records, crm.sf.catalog.get(APP).spec, read_bundle(BUNDLE, []).seed)
         assert counts["deal"] == 80
         crm.run()
-        for table in (at.rule_runs, at.timers, at.messages, st.notifications, st.comments):
+        for table in (st.rule_runs, st.timers, st.messages, st.notifications, st.comments):
             assert _count(crm, table) == 0, table.name
         # Entered by hand as an old deal: long past its first payment, phone known - nothing happens.
         phone = new_phone()

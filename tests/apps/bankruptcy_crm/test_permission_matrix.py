@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from stageflow.core.system_fields import queryable_fields
 from stageflow.data import FilterError, RecordNotFound, RecordValidationError
-from stageflow.data.filters import queryable_fields
 from stageflow.security import SYSTEM, AccessDenied, Actor
 from tests.conftest import _fresh_pg_database
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from stageflow.data import system_tables as st
-from stageflow.data.database import write_transaction
 from stageflow.data.seed import load_seed
 from stageflow.metadata import read_bundle
 from stageflow.runtime import create_stageflow
+from stageflow.storage import platform_tables as st
+from stageflow.storage.database import write_transaction
 
 from .support import APP, BUNDLE, START, Clock, ItApp
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation import tables as at
 from stageflow.automation.schedules import Schedules
 from stageflow.automation.worker import Automation
 from stageflow.core.registry import Registry
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import EntryKind, add_comment, comments_of, inbox
 from stageflow.security import SYSTEM
+from stageflow.storage import platform_tables as st
+from stageflow.storage.database import write_transaction
 
 APP = "it_service"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
@@ -124,7 +124,7 @@ class ItApp:
             return [n["title"] for n in inbox(conn, user)]
 
     def emails(self, recipient: str | None = None) -> list[dict[str, Any]]:
-        m = at.messages
+        m = st.messages
         query = select(m).where(m.c.channel == "email").order_by(m.c.id)
         if recipient:
             query = query.where(m.c.recipient == recipient)
@@ -138,7 +138,7 @@ class ItApp:
         return [c["body"] for c in self.timeline(entity, record_id)]
 
     def runs(self, rule_name: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = at.rule_runs
+        r = st.rule_runs
         query = select(r).order_by(r.c.id)
         if rule_name:
             query = query.where(r.c.rule == rule_name)

@@ -8,8 +8,8 @@ import shutil
 
 from sqlalchemy import func, select
 
-from stageflow.automation import tables as at
 from stageflow.runtime import create_stageflow
+from stageflow.storage import platform_tables as st
 
 from .support import BUNDLE, ItApp
 
@@ -24,7 +24,7 @@ def test_it_rules_do_not_fire_on_the_seed_import(seeded, tmp_path, clock):
         clock.advance(days=400)  # no timer waits either: old contracts' end dates are long past by then
         app.run()
         with sf.db.connect() as conn:
-            for table in (at.rule_runs, at.action_runs, at.timers, at.messages):
+            for table in (st.rule_runs, st.action_runs, st.timers, st.messages):
                 assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0, table.name
         assert len(app.find("task")) == seeded.counts["task"] == 141
         assert len(app.find("document")) == seeded.counts["document"]

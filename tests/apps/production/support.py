@@ -15,16 +15,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation import tables as at
 from stageflow.automation.schedules import Schedules
 from stageflow.automation.worker import Automation
 from stageflow.core.registry import Registry
-from stageflow.data import system_tables as st
 from stageflow.data.seed import load_seed
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.metadata import read_bundle
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
+from stageflow.storage import platform_tables as st
 
 APP = "production"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
@@ -154,7 +153,7 @@ class Plant:
             return [c["body"] for c in comments_of(conn, APP, entity, record_id)]
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        m = at.messages
+        m = st.messages
         query = select(m).order_by(m.c.id)
         if channel:
             query = query.where(m.c.channel == channel)
@@ -167,7 +166,7 @@ class Plant:
         return [json.loads(m["body"]) for m in self.messages("webhook") if m["recipient"].endswith(url_end)]
 
     def runs(self, rule: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = at.rule_runs
+        r = st.rule_runs
         query = select(r).order_by(r.c.id)
         if rule:
             query = query.where(r.c.rule == rule)
@@ -182,7 +181,7 @@ class Plant:
         return [r for r in self.runs() if r["outcome"] == "failed"]
 
     def timers(self, rule: str, status: str | None = "pending") -> list[dict[str, Any]]:
-        t = at.timers
+        t = st.timers
         query = select(t).where(t.c.rule == rule).order_by(t.c.id)
         if status:
             query = query.where(t.c.status == status)

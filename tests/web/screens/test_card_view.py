@@ -14,8 +14,8 @@ from html import unescape
 
 import pytest
 
-from stageflow.data.database import write_transaction
 from stageflow.data.timeline import EntryKind, add_comment
+from stageflow.storage.database import write_transaction
 
 CARD_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = "<script>alert(1)</script>"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from stageflow.data import system_tables as st
 from stageflow.data.notifications import unread_count
 from stageflow.data.timeline import notify
+from stageflow.storage import platform_tables as st
 
 ENTRY = re.compile(r'<li class="list-group-item sf-notification( sf-unread)?" data-id="(\d+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, select
 from ...core.formula import FormulaError, parse_formula
 from ...core.problems import Code
 from ...core.specs import AppSpec, EntitySpec, RuleSpec
-from ...data import system_tables as st
 from ...security import SYSTEM
+from ...storage import platform_tables as st
 from ..context import RuleScope, render_text, template_problem
 
 if TYPE_CHECKING:

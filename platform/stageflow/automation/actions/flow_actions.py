@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..tables import timers
+from ...storage.platform_tables import timers
 from ..triggers import UNITS, add_offset
 from .base import ActionKind, ActionRun, ActionStop
 

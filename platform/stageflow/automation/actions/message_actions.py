@@ -6,9 +6,9 @@ import json
 from sqlalchemy import select
 
 from ...core.specs import label_text
-from ...data import system_tables as st
 from ...data.timeline import EntryKind, add_comment, notify
-from ..tables import messages
+from ...storage import platform_tables as st
+from ...storage.platform_tables import messages
 from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients, check_templates
 
 CHANNELS = ("inapp", "email")

@@ -1,8 +1,8 @@
 """Actions about people on a record: watchers (BK12) and per-record access (BK03, BK19)."""
 from __future__ import annotations
 
-from ...data import system_tables as st
 from ...security import SYSTEM
+from ...storage import platform_tables as st
 from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients
 
 

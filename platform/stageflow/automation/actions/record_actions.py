@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ...data import system_tables as st
-from ..tables import states
+from ...storage import platform_tables as st
+from ...storage.platform_tables import states
 from .base import ActionKind, ActionRun, check_value_specs
 
 _VALUES = {"type": "object", "minProperties": 1}

@@ -15,8 +15,8 @@ from flask_wtf.csrf import CSRFError
 from jwt import PyJWTError
 from sqlalchemy import bindparam, select
 
-from ...data.database import read_connection
 from ...security import Actor, UnknownUser
+from ...storage.database import read_connection
 from ..security import session_username, stageflow_engine
 from .errors import ApiError
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from ...core.system_fields import SYSTEM_SET_KEYS
 from ...data import BulkRefused, RecordConflict, RecordNotFound, RecordValidationError, StageMoveRefused
 from ...security import AccessDenied
 from ..security import stageflow_engine
 from .auth import current_actor
 from .errors import ApiError, error_response
-from .records import SYSTEM_KEYS, json_body
+from .records import json_body
 
 BODY_KEYS = ("ids", "values", "delete")
 
@@ -65,5 +66,5 @@ def register(bp: Blueprint) -> None:
         if delete:
             return jsonify(deleted=records.bulk_delete(actor, app, entity, ids))
         # System keys a client copied from a record it read are left out, as in PATCH.
-        values = {k: v for k, v in values.items() if k not in SYSTEM_KEYS}
+        values = {k: v for k, v in values.items() if k not in SYSTEM_SET_KEYS}
         return jsonify(items=records.bulk_update(actor, app, entity, ids, values))

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
+from ...core.system_fields import SYSTEM_SET_KEYS
 from ...data.records import MAX_PAGE
 from ..security import stageflow_engine
 from .auth import current_actor
@@ -19,9 +20,6 @@ from .errors import ApiError
 
 # Query parameters of the list that are not field filters.
 LIST_PARAMETERS = frozenset({"where", "q", "sort", "limit", "cursor", "count"})
-# Keys of a record the system sets; a client sending a record back may leave them in.
-SYSTEM_KEYS = frozenset({"id", "version", "created_at", "created_by", "updated_at", "updated_by",
-                         "stage_changed_at"})
 LIST_OPERATORS = frozenset({"in", "not_in", "between"})
 MAX_ID = 2**63 - 1
 DEFAULT_LIMIT = 50
@@ -132,7 +130,7 @@ def register(bp: Blueprint) -> None:
     @bp.post("/<app>/<entity>/")
     def create_record(app: str, entity: str):
         actor = current_actor()
-        values = {k: v for k, v in json_body().items() if k not in SYSTEM_KEYS}
+        values = {k: v for k, v in json_body().items() if k not in SYSTEM_SET_KEYS}
         record = stageflow_engine().records.create(actor, app, entity, values)
         response = record_response(record, 201)
         response.headers["Location"] = url_for(".get_record", app=app, entity=entity, record_id=record["id"])
@@ -148,7 +146,7 @@ def register(bp: Blueprint) -> None:
         actor = current_actor()
         body = json_body()
         version = expected_version(body)
-        values = {k: v for k, v in body.items() if k not in SYSTEM_KEYS}
+        values = {k: v for k, v in body.items() if k not in SYSTEM_SET_KEYS}
         record = stageflow_engine().records.update(actor, app, entity, check_id(record_id), values,
                                                    expected_version=version)
         return record_response(record)
@@ -176,7 +174,7 @@ def register(bp: Blueprint) -> None:
             if name in body:
                 values[name] = body[name]
         # Unknown keys still reach the service, which names them in its 422.
-        values.update({k: v for k, v in body.items() if k not in known and k not in SYSTEM_KEYS
+        values.update({k: v for k, v in body.items() if k not in known and k not in SYSTEM_SET_KEYS
                        and k not in ("pipeline", "stage")})
         record = engine.records.update(actor, app, entity, record_id, values, expected_version=version)
         return record_response(record)

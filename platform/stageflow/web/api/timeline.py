@@ -13,10 +13,10 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from ...core.specs import Right
-from ...data import system_tables as st
-from ...data.database import read_connection, write_transaction
 from ...data.files import safe_filename
 from ...data.timeline import EntryKind, add_comment, comments_of, inbox, mark_read
+from ...storage import platform_tables as st
+from ...storage.database import read_connection, write_transaction
 from ..security import stageflow_engine
 from .auth import current_actor
 from .errors import ApiError

@@ -13,8 +13,8 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from ...data.database import read_connection
 from ...data.timeline import comments_of
+from ...storage.database import read_connection
 from .context import ScreenContext
 from .widgets import ChoiceSource
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from ...data.database import read_connection, write_transaction
 from ...data.notifications import inbox, mark_all_read, mark_read, unread_count
+from ...storage.database import read_connection, write_transaction
 from ..menu import current_actor_or_none
 from ..security import stageflow_engine
 from .context import LoginRequired

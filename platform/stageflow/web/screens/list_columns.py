@@ -13,7 +13,8 @@ from typing import Any
 from flask_babel import gettext, ngettext, pgettext
 
 from ...core.specs import FieldSpec
-from ...data.filters import FilterError, queryable_fields
+from ...core.system_fields import queryable_fields
+from ...data.filters import FilterError
 from ...security import AccessDenied
 from .context import ScreenContext
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...data.database import read_connection, write_transaction
 from ...data.user_settings import read_setting, write_setting
+from ...storage.database import read_connection, write_transaction
 from ..security import stageflow_engine
 
 MAX_SAVED_FILTERS = 50

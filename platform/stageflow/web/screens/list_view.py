@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, flash, redirect, request
 
 from ...core.specs import Right
-from ...data.filters import FilterError, queryable_fields
+from ...core.system_fields import queryable_fields
+from ...data.filters import FilterError
 from ..security import stageflow_engine
 from . import list_settings
 from .context import ScreenContext, screen_context

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from ...core.fields import choice_values
 from ...core.specs import FieldSpec, HandbookItem
-from ...data import system_tables as st
-from ...data.database import read_connection
 from ...data.record_context import RecordNotFound
 from ...security import AccessDenied
+from ...storage import platform_tables as st
+from ...storage.database import read_connection
 from .context import ScreenContext
 
 # kind -> (template, HTML input type for the generic input template)

@@ -1,4 +1,8 @@
-"""The platform's own tables (``sf_*``): installed apps, org structure, history, outbox, files."""
+"""The platform's own tables (``sf_*``), all in one metadata: installed apps, org structure, history,
+outbox, files, comments, notifications, and the automation's run log, timers and messages.
+
+The data, security and automation layers import them from here; nothing joins this metadata by
+import side effect, so importing this module alone gives every platform table."""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -18,12 +22,12 @@ from sqlalchemy import (
                         text,
 )
 
-from .types import RecordId
+from .column_types import RecordId
 
-system_metadata = MetaData()
+platform_metadata = MetaData()
 
 apps = Table(
-    "sf_app", system_metadata,
+    "sf_app", platform_metadata,
     Column("name", String(30), primary_key=True),
     Column("revision", Integer, nullable=False),
     Column("version", String(30), nullable=False),
@@ -33,7 +37,7 @@ apps = Table(
 
 # Every install or upgrade keeps the whole configuration, so versions can be compared and rolled back.
 app_revisions = Table(
-    "sf_app_revision", system_metadata,
+    "sf_app_revision", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("app", String(30), nullable=False),
     Column("revision", Integer, nullable=False),
@@ -46,7 +50,7 @@ app_revisions = Table(
 )
 
 app_assets = Table(
-    "sf_app_asset", system_metadata,
+    "sf_app_asset", platform_metadata,
     Column("app", String(30), nullable=False),
     Column("revision", Integer, nullable=False),
     Column("path", String(300), nullable=False),
@@ -55,7 +59,7 @@ app_assets = Table(
 )
 
 users = Table(
-    "sf_user", system_metadata,
+    "sf_user", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("username", String(150), nullable=False, unique=True),
     Column("full_name", String(200), nullable=False),
@@ -69,7 +73,7 @@ users = Table(
 )
 
 user_roles = Table(
-    "sf_user_role", system_metadata,
+    "sf_user_role", platform_metadata,
     Column("username", String(150), nullable=False),
     Column("app", String(30), nullable=False),
     Column("role", String(30), nullable=False),
@@ -77,7 +81,7 @@ user_roles = Table(
 )
 
 departments = Table(
-    "sf_department", system_metadata,
+    "sf_department", platform_metadata,
     Column("app", String(30), nullable=False),
     Column("name", String(100), nullable=False),
     Column("label", Text, nullable=False),  # JSON label
@@ -87,7 +91,7 @@ departments = Table(
 )
 
 department_members = Table(
-    "sf_department_member", system_metadata,
+    "sf_department_member", platform_metadata,
     Column("app", String(30), nullable=False),
     Column("department", String(100), nullable=False),
     Column("username", String(150), nullable=False),
@@ -96,7 +100,7 @@ department_members = Table(
 )
 
 history = Table(
-    "sf_history", system_metadata,
+    "sf_history", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("entity_table", String(70), nullable=False),
     Column("record_id", BigInteger, nullable=False),
@@ -111,7 +115,7 @@ history = Table(
 # Domain events, appended in the same transaction as the change; the automation engine reads them.
 _PENDING = text("processed_at IS NULL")
 outbox = Table(
-    "sf_outbox", system_metadata,
+    "sf_outbox", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("app", String(30), nullable=False),
     Column("entity", String(30), nullable=False),
@@ -131,7 +135,7 @@ outbox = Table(
 RETIRED_INDEXES = frozenset({"ix_sf_outbox_pending", "ix_sf_outbox_record"})
 
 files = Table(
-    "sf_file", system_metadata,
+    "sf_file", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("sha256", String(64), nullable=False),
     Column("filename", String(255), nullable=False),
@@ -143,7 +147,7 @@ files = Table(
 
 # Per-record people: watchers, and access granted or denied beyond the role's record rules.
 record_members = Table(
-    "sf_record_member", system_metadata,
+    "sf_record_member", platform_metadata,
     Column("entity_table", String(70), nullable=False),
     Column("record_id", BigInteger, nullable=False),
     Column("username", String(150), nullable=False),
@@ -154,7 +158,7 @@ record_members = Table(
 
 # Fields removed from metadata keep their column and data; they are listed here, never dropped.
 retired_columns = Table(
-    "sf_retired_column", system_metadata,
+    "sf_retired_column", platform_metadata,
     Column("entity_table", String(70), nullable=False),
     Column("column", String(30), nullable=False),
     Column("storage", String(20), nullable=False),
@@ -167,7 +171,7 @@ retired_columns = Table(
 
 # The record timeline (PL13): people's comments, system events and robot messages.
 comments = Table(
-    "sf_comment", system_metadata,
+    "sf_comment", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("app", String(30), nullable=False),
     Column("entity", String(30), nullable=False),
@@ -182,7 +186,7 @@ comments = Table(
 
 # In-app notifications (PL14); identical unread ones are coalesced by their key (BK27).
 notifications = Table(
-    "sf_notification", system_metadata,
+    "sf_notification", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("username", String(150), nullable=False),
     Column("app", String(30)),
@@ -201,7 +205,7 @@ notifications = Table(
 
 # Per-user screen preferences (list columns, saved filters): one JSON value per key.
 user_settings = Table(
-    "sf_user_setting", system_metadata,
+    "sf_user_setting", platform_metadata,
     Column("username", String(150), nullable=False),
     Column("key", String(200), nullable=False),
     Column("value", Text, nullable=False),  # JSON
@@ -212,3 +216,87 @@ user_settings = Table(
 SYSTEM_TABLES = [apps, app_revisions, app_assets, users, user_roles, departments,
                  department_members, history, outbox, files, record_members, retired_columns,
                  comments, notifications, user_settings]
+
+
+# --- automation: run log, action idempotency, timers, outgoing messages -----------------------------
+
+# Why each rule fired or not, per event (PL10): visible on the card and through the API.
+rule_runs = Table(
+    "sf_rule_run", platform_metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("app", String(30), nullable=False),
+    Column("entity", String(30), nullable=False),
+    Column("record_id", BigInteger),
+    Column("rule", String(30), nullable=False),
+    Column("source", String(40), nullable=False),  # "event:<id>", "timer:<id>", "manual:<...>"
+    Column("outcome", String(10), nullable=False),  # fired | skipped | failed
+    Column("reason", Text),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_sf_rule_run_record", "app", "entity", "record_id", "id"),
+)
+
+# One row per action effect: a redelivered event or timer never repeats an action.
+action_runs = Table(
+    "sf_action_run", platform_metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("key", String(160), nullable=False),  # <source>:<rule>:<action index>
+    Column("rule", String(30), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("result", Text),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("key", name="uq_sf_action_run_key"),
+)
+
+# Durable timers: time triggers and waits are rows, swept when due (never worker memory).
+timers = Table(
+    "sf_timer", platform_metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("app", String(30), nullable=False),
+    Column("entity", String(30), nullable=False),
+    Column("record_id", BigInteger),
+    Column("rule", String(30), nullable=False),
+    Column("purpose", String(20), nullable=False),  # trigger | resume
+    Column("resume_at", Integer),  # action index a wait resumes at
+    Column("due_at", DateTime, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | fired | cancelled
+    Column("cause", Text),  # JSON: what scheduled it
+    Column("created_at", DateTime, nullable=False),
+    Column("fired_at", DateTime),
+    Index("ix_sf_timer_due", "status", "due_at"),
+    Index("ix_sf_timer_record", "app", "entity", "record_id", "rule", "status"),
+)
+
+# E-mail, SMS and outgoing webhooks, written in the rule's transaction and sent afterwards.
+messages = Table(
+    "sf_message", platform_metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("channel", String(10), nullable=False),  # email | sms | webhook
+    Column("recipient", String(2000), nullable=False),
+    Column("subject", String(300)),
+    Column("body", Text, nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    UniqueConstraint("key", name="uq_sf_message_key"),
+    Index("ix_sf_message_pending", "status", "next_attempt_at"),
+)
+
+# Small per-rule state (the last user of a round robin).
+states = Table(
+    "sf_automation_state", platform_metadata,
+    Column("key", String(160), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Inbound webhook secrets, one per rule; only a hash is kept.
+webhook_tokens = Table(
+    "sf_webhook_token", platform_metadata,
+    Column("app", String(30), primary_key=True),
+    Column("rule", String(30), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
