@@ -7,7 +7,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.stageflow-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test screenshots bench clean
+.PHONY: venv demo test check screenshots bench clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,15 @@ TEST_WORKERS ?= 2
 test: venv
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: ruff, then only the tests that cover what changed since BASE (default HEAD, i.e. the
+# uncommitted work; scripts/changed_tests.py says how tests are chosen). CI always runs `make test`.
+BASE ?= HEAD
+check: venv
+	$(VENV)/bin/ruff check .
+	@tests="$$($(PY) scripts/changed_tests.py $(BASE))"; \
+	if [ -z "$$tests" ]; then echo "no tests cover the changes"; \
+	else $(PY) -m pytest -q -n $(TEST_WORKERS) $$tests $(PYTEST_ARGS); fi
 
 # Rebuilds docs/screenshots/ (the README's pictures) from the demo data in a real Chromium.
 screenshots: venv

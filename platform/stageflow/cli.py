@@ -1,4 +1,5 @@
-"""The ``stageflow`` command line: validate, load, export, fmt, create-admin, serve, demo, worker, backup, restore."""
+"""The ``stageflow`` command line: validate, load, export, fmt, migrate, create-admin, serve, demo, worker,
+backup, restore."""
 from __future__ import annotations
 
 import os
@@ -9,13 +10,15 @@ import click
 from sqlalchemy import make_url
 
 from .core import MetadataError
+from .data import SchemaChangeRefused
 from .data.backup import RestoreRefused, backup, restore
-from .data.schema_sync import SchemaChangeRefused
 from .data.seed import load_seed
 from .demo import ADMIN, ensure_admin, load_sample_apps, settle_events
 from .metadata import Canonicalizer, SchemaSet, check_bundle
 from .metadata.export import canonical_files, write_bundle
-from .runtime import create_stageflow, default_kinds
+from .runtime import Stageflow, create_stageflow, default_kinds
+from .storage.database import open_database, write_transaction
+from .storage.platform_schema import PlatformSchemaOutdated, migrate_platform_tables
 
 DB_OPTION = click.option("--db", "db_url", envvar="STAGEFLOW_DATABASE_URL", default=None,
                          help="Database URL (default: a SQLite file stageflow.db here).")
@@ -25,6 +28,14 @@ def _fail(lines) -> None:
     for line in lines:
         click.echo(str(line), err=True)
     sys.exit(1)
+
+
+def _engine(db_url: str | None, migrate: bool | None = None) -> Stageflow:
+    """The engine on ``db_url``; an outdated platform schema is a one-line error, not a traceback."""
+    try:
+        return create_stageflow(db_url, migrate=migrate)
+    except PlatformSchemaOutdated as exc:
+        _fail([f"refused: {exc}"])
 
 
 @click.group()
@@ -55,7 +66,7 @@ def validate(paths) -> None:
 @DB_OPTION
 def load(path, seed, db_url) -> None:
     """Install or upgrade an app from a bundle folder."""
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url, migrate=True)
     try:
         result = engine.install(path)
         if seed:
@@ -79,7 +90,7 @@ def load(path, seed, db_url) -> None:
 @DB_OPTION
 def export(app, output, db_url) -> None:
     """Write an installed app's configuration as a canonical bundle folder."""
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url)
     try:
         loaded = engine.catalog.get(app)
     except LookupError as exc:
@@ -116,6 +127,21 @@ def _db_hint(db_url: str | None) -> str:
     return f" --db {make_url(db_url).render_as_string(hide_password=True)}"
 
 
+@main.command()
+@DB_OPTION
+def migrate(db_url) -> None:
+    """Bring the platform's own tables to this release (additive; run once after an upgrade)."""
+    db = open_database(db_url)
+    try:
+        with write_transaction(db) as conn:
+            report = migrate_platform_tables(conn)
+    finally:
+        db.dispose()
+    click.echo(f"platform tables up to date: created {len(report.created_tables)}, columns added "
+               f"{len(report.added_columns)}, indexes created {len(report.indexes)}, "
+               f"retired indexes dropped {len(report.dropped_indexes)}")
+
+
 @main.command("create-admin")
 @click.argument("username", default=ADMIN)
 @click.option("--password", envvar="STAGEFLOW_ADMIN_PASSWORD", default=None,
@@ -128,7 +154,7 @@ def create_admin(username, password, reset, email, db_url) -> None:
 
     An existing user keeps its password unless --reset is given, so running this again is safe.
     """
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url)
     try:
         outcome = ensure_admin(engine, password, username, reset=reset, email=email)
     except ValueError as exc:
@@ -163,7 +189,7 @@ def _serve(engine, host: str, port: int) -> None:
 @DB_OPTION
 def serve(host, port, db_url) -> None:
     """Serve the platform over HTTP."""
-    _serve(create_stageflow(db_url), host, port)
+    _serve(_engine(db_url), host, port)
 
 
 @main.command()
@@ -174,7 +200,7 @@ def demo(db_url) -> None:
     ``make demo`` follows it with ``create-admin`` and ``serve`` on the same database.
     """
     db_url = db_url or f"sqlite:///{Path('stageflow-demo.db').resolve()}"
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url, migrate=True)
     try:
         for loaded in load_sample_apps(engine):
             click.echo(f"app {loaded.app}: revision {loaded.revision}, {loaded.records_added} demo records added")
@@ -198,7 +224,7 @@ def worker(in_process, concurrency, db_url) -> None:
 
         from .automation.worker import Automation
 
-        automation = Automation(create_stageflow(db_url))
+        automation = Automation(_engine(db_url))
         click.echo("automation running in this process; Ctrl+C stops it")
         while True:
             automation.sf.catalog.refresh()
@@ -215,7 +241,7 @@ def worker(in_process, concurrency, db_url) -> None:
 @DB_OPTION
 def backup_command(output, db_url) -> None:
     """Write data, files and metadata into one archive."""
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url)
     with engine.db.connect() as conn:
         counts = backup(conn, engine.catalog, engine.files, output)
     click.echo(f"backup {output}: {len(counts)} tables, {sum(counts.values())} rows")
@@ -226,7 +252,7 @@ def backup_command(output, db_url) -> None:
 @DB_OPTION
 def restore_command(archive, db_url) -> None:
     """Restore an archive into an empty database."""
-    engine = create_stageflow(db_url)
+    engine = _engine(db_url, migrate=True)
     try:
         counts = restore(engine.db, engine.catalog, engine.kinds, engine.files, archive)
     except RestoreRefused as exc:

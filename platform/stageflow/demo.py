@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .automation.worker import Automation
 from .data.seed import load_seed
 from .metadata import read_bundle, sample_app_paths
 from .runtime import Stageflow
@@ -52,8 +53,6 @@ def load_sample_apps(engine: Stageflow, actor: str = "demo") -> Iterator[DemoApp
 def settle_events(engine: Stageflow, rounds: int = 1000) -> int:
     """Pass the seeds' queued events through the automation now (seeds run no rules), so a server
     started next begins idle instead of writing a backlog while its first users log in."""
-    from .automation.worker import Automation
-
     return Automation(engine).run_until_idle(rounds)
 
 

@@ -6,13 +6,14 @@ import itertools
 import pytest
 
 from tests.bundle_edit import EditableBundle
+from tests.support import Clock
 
-from .support import Clock, Harness, build_harness
+from .support import START, Harness, build_harness
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Helpers for the automation tests: a settable clock, rule documents, and a harness that
-installs the mini app with some rules and reads the automation's tables back."""
+"""Helpers for the automation tests: rule documents, and a harness that installs the mini app
+with some rules and reads the automation's tables back."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,29 +8,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation.worker import Automation
 from stageflow.core.registry import Registry
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
 from stageflow.storage import platform_tables as st
+from tests.support import AutomationDriver, Clock
 
 APP = "mini"
 START = dt.datetime(2026, 3, 2, 9, 0, 0)
-
-
-class Clock:
-    """An injectable clock returning naive UTC datetimes; tests move it by hand."""
-
-    def __init__(self, now: dt.datetime = START):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 def rule(name: str, trigger: dict, actions: list[dict], *, entities=("deal",), **extra: Any) -> dict:
@@ -49,36 +35,10 @@ def comment(text: str) -> dict:
     return {"kind": "post_comment", "text": text}
 
 
-class RecordingGateway:
-    """A gateway that remembers what it was asked to send (or fails while ``failing``)."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.sent: list[tuple[str, str | None, str]] = []
-        self.failing: str | None = None
-
-    def send(self, recipient, subject, body):
-        from stageflow.automation.messages import DeliveryFailed
-
-        if self.failing:
-            raise DeliveryFailed(self.failing)
-        self.sent.append((recipient, subject, body))
-
-
-def recording_gateways() -> Registry:
-    gateways: Registry = Registry("message gateway")
-    for kind in ("email", "sms", "webhook"):
-        gateways.register(RecordingGateway(kind))
-    return gateways
-
-
-class Harness:
+class Harness(AutomationDriver):
     """The mini app with rules on one database, its automation and readers of its tables."""
 
-    def __init__(self, sf, clock: Clock, gateways: Registry | None = None):
-        self.sf, self.clock = sf, clock
-        self.gateways = gateways or recording_gateways()
-        self.automation = Automation(sf, gateways=self.gateways)
+    app = APP
 
     # -- writes ----------------------------------------------------------------------------
     def actor(self, username: str):
@@ -98,34 +58,11 @@ class Harness:
     def get(self, record_id: int, entity: str = "deal") -> dict[str, Any]:
         return self.sf.records.get(SYSTEM, APP, entity, record_id)
 
-    def run(self) -> int:
-        return self.automation.run_until_idle()
-
-    @property
-    def engine(self):
-        return self.automation.dispatcher.engine
-
     def press(self, username: str, record_id: int, rule_name: str, entity: str = "deal") -> str:
         """A manual rule's button pressed by a user."""
         return self.engine.run_manual(self.actor(username), APP, entity, record_id, rule_name)
 
     # -- reads -----------------------------------------------------------------------------
-    def _rows(self, query) -> list[dict[str, Any]]:
-        with self.sf.db.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings().all()]
-
-    def runs(self, rule_name: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = st.rule_runs
-        query = select(r).order_by(r.c.id)
-        if rule_name:
-            query = query.where(r.c.rule == rule_name)
-        if record_id is not None:
-            query = query.where(r.c.record_id == record_id)
-        return self._rows(query)
-
-    def outcomes(self, rule_name: str | None = None, record_id: int | None = None) -> list[str]:
-        return [r["outcome"] for r in self.runs(rule_name, record_id)]
-
     def fired(self, rule_name: str, record_id: int | None = None) -> int:
         return self.outcomes(rule_name, record_id).count("fired")
 

@@ -4,22 +4,39 @@ A kind that joins the registry is covered here without a new test: its options s
 valid draft 2020-12 schema, its docstring must carry a metadata example, empty input must be
 empty, its example must parse and survive a JSON round trip, and nonsense must be refused with a
 message. Value rules of the individual kinds are in test_field_kind_values.py.
+
+Every kind also has a web face (stageflow.web.field_faces) that answers for it: its value's
+schema in the OpenAPI (the example validates against it), how a cell reads, how the card form
+holds the value (and gives it back), which filter control and operators it offers; and its traits.
 """
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from openapi_schema_validator import OAS30Validator
 
+from stageflow.core.conditions import default_operators
 from stageflow.core.fields import FieldKind, FieldValueError, Storage, default_field_kinds
 from stageflow.core.specs import FieldSpec
 from stageflow.metadata import SchemaSet
 from stageflow.metadata.build import field_spec
+from stageflow.web.field_faces import (
+    FILTER_OPERATORS,
+    FieldFace,
+    FieldFaces,
+    FilterWidget,
+    FormShape,
+    default_field_faces,
+)
 
 KINDS = default_field_kinds()
 KIND_NAMES = KINDS.names()
+FACES = FieldFaces(default_field_faces(), KINDS)
+WIDGETS_DIR = files("stageflow.web.screens") / "templates" / "stageflow" / "widgets"
 
 # The kinds docs/metadata-format.md promises.
 DOCUMENTED_KINDS = {
@@ -221,3 +238,91 @@ def test_pl01_decimal_scale_above_precision_fails_the_meaning_check():
     problems = list(KINDS.get("decimal").check_options(field))
     assert [key for key, _ in problems] == ["scale"]
     assert "6" in problems[0][1] and "4" in problems[0][1]
+
+
+# --- traits and web faces ----------------------------------------------------------------------
+
+def test_pl01_traits_name_the_numbers_the_bulky_kinds_and_the_choices():
+    assert {n for n in KIND_NAMES if KINDS.get(n).number} == {"integer", "decimal", "money", "duration"}
+    assert {n for n in KIND_NAMES if KINDS.get(n).bulky} == {"text", "multiselect", "file", "checklist", "child_table"}
+    assert {n for n in KIND_NAMES if KINDS.get(n).choice} == {"select", "multiselect"}
+
+
+def test_pl01_a_computed_field_has_its_result_kinds_traits():
+    for result_type, number in (("integer", True), ("decimal", True), ("string", False), ("date", False)):
+        field = contract_field("computed", {"formula": "a", "type": result_type})
+        assert FACES.number(field) is number
+
+
+def test_pl01_every_registered_kind_has_a_face_of_its_own():
+    faces = default_field_faces()
+    assert set(faces.names()) == set(KIND_NAMES)
+    assert default_field_faces() is not faces  # a fresh registry per call, like the kinds
+
+
+class _Labels:
+    """The words a face may ask for: no users, departments or titles are known."""
+
+    users: dict[str, str] = {}
+    departments: dict[str, str] = {}
+
+    def choice_labels(self, spec):
+        return {c["value"]: str(c.get("label") or c["value"]) for c in spec.options.get("choices", ())}
+
+    def link_title(self, spec, record_id):
+        return None
+
+
+@kinds
+def test_pl01_face_is_registered_under_its_kinds_name(name):
+    face = default_field_faces().get(name)
+    assert isinstance(face, FieldFace) and type(face).kind == name
+    assert isinstance(type(face).card_line, bool) and isinstance(type(face).form_shape, FormShape)
+
+
+@kinds
+def test_pl01_face_schema_describes_the_kinds_json_value(name):
+    kind, field = KINDS.get(name), contract_field(name)
+    schema = FACES.field_schema(field, "en")
+    assert schema["x-stageflow-kind"] == name and schema["title"] == "X"
+    value = kind.to_json(kind.coerce(kind.example, field))
+    assert [e.message for e in OAS30Validator(schema).iter_errors(value)] == []
+    if kind.storage_of(field) is not Storage.NONE:
+        assert [e.message for e in OAS30Validator(schema).iter_errors(None)] == []
+
+
+@kinds
+def test_pl01_face_reads_a_value_as_text(name):
+    kind, field = KINDS.get(name), contract_field(name)
+    text = FACES.face(field).cell_text(field, kind.to_json(kind.coerce(kind.example, field)), _Labels())
+    assert isinstance(text, str) and text.strip()
+
+
+@kinds
+def test_pl01_face_form_value_goes_back_through_the_kind(name):
+    # What the card's widget holds is what the card posts back: the kind parses it to the same value.
+    kind, field = KINDS.get(name), contract_field(name)
+    stored = kind.coerce(kind.example, field)
+    assert kind.coerce(FACES.form_value(field, kind.to_json(stored)), field) == stored
+    assert kind.coerce(FACES.form_value(field, None), field) in (None, [])
+
+
+@kinds
+def test_pl01_face_offers_a_filter_control_with_known_operators(name):
+    field = contract_field(name)
+    face = FACES.face(field)
+    widget = face.filter_widget(field, FACES)
+    assert isinstance(widget, FilterWidget)
+    operators = default_operators()
+    assert all(op in operators for op in FILTER_OPERATORS[widget])
+    options = face.filter_options(field, _Labels())
+    assert all(isinstance(code, str) and isinstance(label, str) for code, label in options)
+    if widget in (FilterWidget.CHOICES, FilterWidget.CONTAINS_CHOICE) and KINDS.get(name).choice:
+        assert [code for code, _ in options] == ["a", "b"]
+
+
+@kinds
+def test_pl01_face_widget_template_exists(name):
+    face = FACES.face(contract_field(name))
+    assert (WIDGETS_DIR / face.widget).is_file()
+    assert face.input_type

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 
 from stageflow.runtime import create_stageflow
+from tests.support import Clock
 
-from .support import Clock
+from .support import START
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers shared by the record-service tests: a settable clock and raw reads of system tables."""
+"""Helpers shared by the record-service tests: their start time and raw reads of system tables."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,20 +10,6 @@ from sqlalchemy import func, select
 from stageflow.storage import platform_tables as st
 
 START = dt.datetime(2026, 3, 2, 9, 0, 0)
-
-
-class Clock:
-    """An injectable clock returning naive UTC datetimes; tests move it by hand."""
-
-    def __init__(self, now: dt.datetime = START):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 def iso(moment: dt.datetime) -> str:

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from stageflow.core import MetadataError
-from stageflow.data import SchemaChangeRefused, SchemaSync, TableBusy
+from stageflow.data import SchemaChangeRefused, TableBusy
 from stageflow.runtime import create_stageflow
 from stageflow.storage import platform_tables as st
 from stageflow.storage.database import write_transaction
+from stageflow.storage.platform_schema import migrate_platform_tables
 from tests.bundle_edit import EditableBundle
 
 
@@ -203,11 +204,11 @@ def test_an_index_missing_from_an_older_database_is_created_on_start(engine, bun
         index.drop(conn)
     assert missing_indexes(engine, [st.history]) == {"sf_history": {"ix_sf_history_record"}}
     with write_transaction(engine.db) as conn:
-        report = SchemaSync(engine.kinds).sync_platform_tables(conn)
+        report = migrate_platform_tables(conn)
     assert report.indexes == ["ix_sf_history_record"] and not report.created_tables
     assert missing_indexes(engine, [st.history]) == {}
     with write_transaction(engine.db) as conn:
-        assert not SchemaSync(engine.kinds).sync_platform_tables(conn).changed
+        assert not migrate_platform_tables(conn).changed
 
 
 def test_outbox_indexes_of_an_earlier_release_give_way_to_partial_ones(engine, bundle):
@@ -222,7 +223,7 @@ def test_outbox_indexes_of_an_earlier_release_give_way_to_partial_ones(engine, b
         conn.execute(text("CREATE INDEX ix_sf_outbox_record ON sf_outbox (app, entity, record_id, processed_at, id)"))
         conn.execute(text("CREATE INDEX ix_sf_outbox_by_an_operator ON sf_outbox (actor)"))
     with write_transaction(engine.db) as conn:
-        report = SchemaSync(engine.kinds).sync_platform_tables(conn)
+        report = migrate_platform_tables(conn)
     assert sorted(report.dropped_indexes) == ["ix_sf_outbox_pending", "ix_sf_outbox_record"]
     assert sorted(report.indexes) == ["ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record"]
     with engine.db.connect() as conn:
@@ -230,7 +231,7 @@ def test_outbox_indexes_of_an_earlier_release_give_way_to_partial_ones(engine, b
     # An index an operator added is theirs: kept.
     assert found == {"ix_sf_outbox_pending_id", "ix_sf_outbox_pending_record", "ix_sf_outbox_by_an_operator"}
     with write_transaction(engine.db) as conn:
-        assert not SchemaSync(engine.kinds).sync_platform_tables(conn).changed
+        assert not migrate_platform_tables(conn).changed
 
 
 def test_the_dispatcher_finds_pending_events_through_the_partial_indexes(engine, bundle):
@@ -293,10 +294,10 @@ def test_platform_table_sync_waits_for_a_busy_table_only_as_long_as_the_timeout(
             sf.records.create(sf.system, "mini", "client", {"full_name": "Writer"}, conn=writer)  # an outbox row
             started = time.monotonic()
             with pytest.raises(TableBusy, match="table 'sf_outbox' is busy"), write_transaction(sf.db) as conn:
-                SchemaSync(sf.kinds, lock_timeout=0.5).sync_platform_tables(conn)
+                migrate_platform_tables(conn, lock_seconds=0.5)
             assert time.monotonic() - started < 5
         assert missing_indexes(sf, [st.outbox]) == {"sf_outbox": {"ix_sf_outbox_pending_id"}}
-        sf.init_db()
+        sf.migrate()
         assert missing_indexes(sf, [st.outbox]) == {}
     finally:
         sf.close()

@@ -14,15 +14,19 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
-from ..core.specs import AppSpec, EntitySpec, RuleSpec
+from ..core.events import EventType
+from ..core.specs import AppSpec, EntitySpec, Right, RuleSpec
 from ..data.catalog import UnknownApp
 from ..data.record_context import RecordNotFound
-from ..security import SYSTEM
+from ..security import SYSTEM, AccessDenied
+from ..storage.database import write_transaction
 from ..storage.platform_tables import action_runs, rule_runs, timers
 from .actions import ActionRun, ActionStop
 from .context import RuleScope
 from .events import MAX_CAUSE_DEPTH, Event
+from .schedules import Schedules
 from .sources import compact_source
+from .triggers import Manual
 
 
 class RuleEngine:
@@ -62,7 +66,7 @@ class RuleEngine:
         entity = app.entities.get(event.entity)
         if entity is None:
             return
-        if event.type == "deleted":
+        if event.type == EventType.DELETED:
             self.cancel_timers(conn, event.app, event.entity, event.record_id)
             return
         if not event.automation:
@@ -158,13 +162,9 @@ class RuleEngine:
 
     def run_manual(self, actor, app_name: str, entity_name: str, record_id: int, rule_name: str) -> str:
         """A button press (manual trigger) by a user who may edit the record (BK11, BK34)."""
-        from ..core.specs import Right
-        from ..security import AccessDenied
-        from ..storage.database import write_transaction
-
         app = self.sf.catalog.get(app_name).spec
         rule = next((r for r in self.rules_for(app, entity_name)
-                     if r.name == rule_name and r.trigger_kind == "manual"), None)
+                     if r.name == rule_name and r.trigger_kind == Manual.kind), None)
         if rule is None:
             raise LookupError(f"{entity_name} has no button {rule_name!r}")
         ctx = self.sf.catalog.context(app_name, entity_name)
@@ -233,8 +233,6 @@ class RuleEngine:
         if record is None and timer["purpose"] != "schedule":
             return
         if timer["purpose"] == "schedule":
-            from .schedules import Schedules
-
             Schedules(self).fire(conn, timer, app, rule, now)
             return
         if timer["purpose"] == "resume":

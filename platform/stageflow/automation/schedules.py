@@ -14,7 +14,7 @@ from ..storage.database import write_transaction
 from ..storage.platform_tables import timers, webhook_tokens
 from .context import RuleScope
 from .sources import compact_source
-from .triggers import next_run
+from .triggers import Schedule, Webhook, next_run
 
 MAX_RECORDS_PER_RUN = 10_000
 
@@ -34,7 +34,7 @@ class Schedules:
         for name in self.sf.catalog.names():
             app = self.sf.catalog.get(name).spec
             for rule in app.rules:
-                if rule.trigger_kind != "schedule" or not rule.enabled:
+                if rule.trigger_kind != Schedule.kind or not rule.enabled:
                     continue
                 pending = conn.execute(select(timers.c.id).where(
                     timers.c.app == name, timers.c.rule == rule.name, timers.c.purpose == "schedule",
@@ -90,7 +90,7 @@ class Schedules:
             app = self.sf.catalog.get(app_name).spec
         except LookupError:
             raise UnknownWebhook(app_name) from None
-        rule = next((r for r in app.rules if r.name == rule_name and r.trigger_kind == "webhook"), None)
+        rule = next((r for r in app.rules if r.name == rule_name and r.trigger_kind == Webhook.kind), None)
         if rule is None:
             raise UnknownWebhook(rule_name)
         return app, rule

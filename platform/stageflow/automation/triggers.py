@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from ..core.events import CreatedPayload, EventType, FormSubmittedPayload, StageChangedPayload, StagePlace
 from ..core.registry import Registry
 from ..core.specs import AppSpec, EntitySpec
 from ..core.system_fields import queryable_fields
@@ -27,7 +28,7 @@ class TriggerKind:
     kind: ClassVar[str]
     options_schema: ClassVar[dict] = {"type": "object", "properties": {"kind": {}}, "additionalProperties": False}
     # Outbox events this trigger answers to.
-    event_types: ClassVar[frozenset[str]] = frozenset()
+    event_types: ClassVar[frozenset[EventType]] = frozenset()
     # Timed triggers keep a timer per record instead of firing on events.
     timed: ClassVar[bool] = False
 
@@ -46,7 +47,7 @@ class RecordCreated(TriggerKind):
     """``{"kind": "record_created"}``: a record was created (by hand, API, import or robot)."""
 
     kind = "record_created"
-    event_types = frozenset({"created"})
+    event_types = frozenset({EventType.CREATED})
 
 
 class FieldChanged(TriggerKind):
@@ -57,7 +58,7 @@ class FieldChanged(TriggerKind):
     """
 
     kind = "field_changed"
-    event_types = frozenset({"updated"})
+    event_types = frozenset({EventType.UPDATED})
     options_schema = {"type": "object", "additionalProperties": False, "required": ["fields"], "properties": {
         "kind": {}, "fields": {"type": "array", "minItems": 1, "items": {"type": "string"}, "uniqueItems": True},
         "before": {"$ref": "common.schema.json#/$defs/condition"}}}
@@ -70,7 +71,7 @@ class FieldChanged(TriggerKind):
                 yield f"fields/{i}", f"{name!r} is not a field of {entity.name!r}"
 
     def fires(self, trigger, event):
-        return event.type == "updated" and any(f in event.changed for f in trigger["fields"])
+        return event.type == EventType.UPDATED and any(f in event.changed for f in trigger["fields"])
 
 
 class StageEntered(TriggerKind):
@@ -78,7 +79,7 @@ class StageEntered(TriggerKind):
     (absent: any stage); ``"pipeline"`` narrows it to moves into one pipeline."""
 
     kind = "stage_entered"
-    event_types = frozenset({"stage_changed", "created"})
+    event_types = frozenset({EventType.STAGE_CHANGED, EventType.CREATED})
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
         "kind": {}, "stages": _STAGES, "pipeline": {"$ref": "common.schema.json#/$defs/name"}}}
 
@@ -93,32 +94,31 @@ class StageEntered(TriggerKind):
         if "pipeline" in trigger and trigger["pipeline"] not in {p.name for p in entity.pipelines}:
             yield "pipeline", f"{trigger['pipeline']!r} is not a pipeline of {entity.name!r}"
 
-    def _target(self, event: Event) -> tuple[str | None, str | None]:
-        if event.type == "created":
-            values = event.payload.get("values", {})
-            return values.get("pipeline"), values.get("stage")
-        to = event.payload.get("to", {})
-        return to.get("pipeline"), to.get("stage")
+    def _place(self, event: Event) -> StagePlace | None:
+        """The pipeline and stage the record entered."""
+        if isinstance(event.payload, CreatedPayload):
+            return event.payload.place
+        return event.payload.target if isinstance(event.payload, StageChangedPayload) else None
 
     def fires(self, trigger, event):
         if event.type not in self.event_types:
             return False
-        pipeline, stage = self._target(event)
-        if stage is None:
+        place = self._place(event)
+        if place is None or place.stage is None:
             return False
-        return (not trigger.get("stages") or stage in trigger["stages"]) and \
-            trigger.get("pipeline", pipeline) == pipeline
+        return (not trigger.get("stages") or place.stage in trigger["stages"]) and \
+            trigger.get("pipeline", place.pipeline) == place.pipeline
 
 
 class StageLeft(StageEntered):
     """``{"kind": "stage_left", "stages": ["new"]}``: the record left one of the stages."""
 
     kind = "stage_left"
-    event_types = frozenset({"stage_changed"})
+    event_types = frozenset({EventType.STAGE_CHANGED})
 
-    def _target(self, event):
-        source = event.payload.get("from", {})
-        return source.get("pipeline"), source.get("stage")
+    def _place(self, event):
+        """The pipeline and stage the record left."""
+        return event.payload.origin if isinstance(event.payload, StageChangedPayload) else None
 
 
 def add_offset(moment: dt.datetime, amount: int, unit: str) -> dt.datetime:
@@ -141,7 +141,7 @@ class TimeRelative(TriggerKind):
 
     kind = "time"
     timed = True
-    event_types = frozenset({"created", "updated", "stage_changed"})
+    event_types = frozenset({EventType.CREATED, EventType.UPDATED, EventType.STAGE_CHANGED})
     options_schema = {"type": "object", "additionalProperties": False, "required": ["field", "offset", "unit"],
                       "properties": {"kind": {}, "field": {"type": "string"}, "offset": {"type": "integer"},
                                      "unit": {"enum": list(UNITS)}, "at": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}}}
@@ -174,7 +174,7 @@ class Manual(TriggerKind):
         "roles": {"type": "array", "items": {"$ref": "common.schema.json#/$defs/name"}}}}
 
     def fires(self, trigger, event):
-        return event.type == "manual" and event.extra.get("rule") == trigger.get("_rule")
+        return event.type == EventType.MANUAL and event.extra.get("rule") == trigger.get("_rule")
 
 
 class Schedule(TriggerKind):
@@ -232,12 +232,14 @@ class FormSubmitted(TriggerKind):
     the record (PL19, BK23, IT07)."""
 
     kind = "form_submitted"
-    event_types = frozenset({"form_submitted"})
+    event_types = frozenset({EventType.FORM_SUBMITTED})
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
         "kind": {}, "form": {"$ref": "common.schema.json#/$defs/name"}}}
 
     def fires(self, trigger, event):
-        return event.type == "form_submitted" and trigger.get("form", event.payload.get("form")) == event.payload.get("form")
+        if not isinstance(event.payload, FormSubmittedPayload):
+            return False
+        return trigger.get("form", event.payload.form) == event.payload.form
 
 
 def default_triggers() -> Registry[TriggerKind]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from ..storage.database import write_transaction
 from .dispatcher import Dispatcher
 from .messages import MessageSender, default_gateways
+from .schedules import Schedules
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,6 @@ class Automation:
         return self.dispatcher.drain(200) + self.dispatcher.sweep(200) + self.sender.send_due(50)
 
     def ensure_schedules(self) -> int:
-        from ..storage.database import write_transaction
-        from .schedules import Schedules
-
         self._schedules_checked = self.sf.clock()
         with write_transaction(self.sf.db) as conn:
             return Schedules(self.dispatcher.engine).ensure(conn, self._schedules_checked)

@@ -1,24 +1,17 @@
-"""Field history and domain events, written in the caller's transaction."""
+"""Field history and domain events, written in the caller's transaction (event types and payloads:
+``core.events``)."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import weakref
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection
 
+from ..core.events import EventPayload
 from ..storage import platform_tables as st
-
-
-class EventType(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    STAGE_CHANGED = "stage_changed"
-    DELETED = "deleted"
-
 
 # One encoder for every call: ``json.dumps`` with options builds a new one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -55,14 +48,15 @@ class _CompiledInsert:
 _compiled_inserts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dialect -> _CompiledInsert
 
 
-def append_event(conn: Connection, app: str, entity: str, record_id: int, event: EventType,
-                 payload: Mapping[str, Any], actor: str | None, now: dt.datetime) -> None:
+def append_event(conn: Connection, app: str, entity: str, record_id: int, payload: EventPayload,
+                 actor: str | None, now: dt.datetime) -> None:
+    """Append a domain event; its type and stored shape come from the payload (core.events)."""
     insert = _compiled_inserts.get(conn.dialect)
     if insert is None:
         insert = _compiled_inserts.setdefault(conn.dialect, _CompiledInsert(conn.dialect))
     conn.exec_driver_sql(insert.sql, insert.parameters({
-        "app": app, "entity": entity, "record_id": record_id, "event": event.value,
-        "payload": dumps(payload), "actor": actor, "created_at": now}))
+        "app": app, "entity": entity, "record_id": record_id, "event": payload.type.value,
+        "payload": dumps(payload.to_json()), "actor": actor, "created_at": now}))
 
 
 def append_history(conn: Connection, table: str, record_id: int, changes: Mapping[str, tuple[Any, Any]],

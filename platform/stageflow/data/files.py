@@ -36,6 +36,8 @@ class StoredFile:
     filename: str
     content_type: str
     size: int
+    created_at: dt.datetime | None = None
+    created_by: str | None = None
 
 
 def safe_filename(name: str) -> str:
@@ -121,14 +123,19 @@ class FileStore:
             file_id = conn.execute(st.files.insert().values(
                 sha256=digest, filename=name, content_type=content_type,
                 size=len(data), created_at=now, created_by=actor)).inserted_primary_key[0]
-        return StoredFile(file_id, digest, name, content_type, len(data))
+        return StoredFile(file_id, digest, name, content_type, len(data), now, actor)
 
     def info(self, file_id: int) -> StoredFile | None:
+        return self.infos([file_id]).get(file_id)
+
+    def infos(self, file_ids: list[int]) -> dict[int, StoredFile]:
+        """The stored files of these ids by id (ids of no file are left out)."""
+        if not file_ids:
+            return {}
         with read_connection(self.db) as conn:
-            row = conn.execute(select(st.files).where(st.files.c.id == file_id)).mappings().first()
-        if row is None:
-            return None
-        return StoredFile(row["id"], row["sha256"], row["filename"], row["content_type"], row["size"])
+            rows = conn.execute(select(st.files).where(st.files.c.id.in_(list(file_ids)))).mappings().all()
+        return {row["id"]: StoredFile(row["id"], row["sha256"], row["filename"], row["content_type"], row["size"],
+                                      row["created_at"], row["created_by"]) for row in rows}
 
     def read(self, file_id: int) -> tuple[StoredFile, bytes]:
         info = self.info(file_id)

@@ -20,8 +20,10 @@ from ..core.specs import AppSpec, thaw
 from ..metadata import Bundle, SchemaSet, check_documents, read_bundle
 from ..storage import platform_tables as st
 from ..storage.database import write_transaction
+from ..storage.ddl import DEFAULT_LOCK_TIMEOUT, SyncReport
+from ..storage.platform_schema import migrate_platform_tables, platform_schema_digest, recorded_digest
 from .catalog import AppCatalog, LoadedApp
-from .schema_sync import DEFAULT_LOCK_TIMEOUT, SchemaSync, SyncReport
+from .schema_sync import SchemaSync
 from .tables import AppTables
 
 
@@ -64,7 +66,8 @@ class AppInstaller:
         digest = checksum(docs, bundle.assets)
         now = self.clock()
         with write_transaction(self.db) as conn:
-            st.platform_metadata.create_all(conn)
+            if recorded_digest(conn) != platform_schema_digest(conn.dialect.name):
+                migrate_platform_tables(conn, self.lock_timeout)
             current = conn.execute(select(st.apps).where(st.apps.c.name == app.name)).mappings().first()
             last = None
             if current:

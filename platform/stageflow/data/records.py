@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..core.events import CreatedPayload, DeletedPayload, StageChangedPayload, StagePlace, UpdatedPayload
 from ..core.registry import Registry
 from ..core.specs import Right, label_text
 from ..security import AccessDenied, Actor
@@ -25,7 +26,7 @@ from ..storage.database import read_connection, write_transaction
 from . import bulk_updates
 from .catalog import AppCatalog
 from .constraints import constraint_errors
-from .events import EventType, append_event, append_history
+from .events import append_event, append_history
 from .filters import FilterError
 from .paging import Keyset, encode_cursor, parse_sort
 from .record_context import EntityContext, RecordConflict, RecordNotFound
@@ -45,13 +46,6 @@ def _merge(errors: dict[str, str], more: Mapping[str, str]) -> None:
     """Add problems of fields that have none yet: the first thing wrong with a field is named."""
     for name, message in more.items():
         errors.setdefault(name, message)
-
-
-def _payload(payload: dict[str, Any], cause: Mapping[str, Any] | None) -> dict[str, Any]:
-    """An event's payload; ``cause`` names the rule run that made the change (loop guard)."""
-    if cause:
-        payload["cause"] = dict(cause)
-    return payload
 
 
 def _resolve_record_refs(tree: Mapping[str, Any], record: Mapping[str, Any]) -> Any:
@@ -174,8 +168,8 @@ class RecordService:
             children = self._children(tx, ctx, record_id) if ctx.children else {}
             values_json = ctx.to_json(full)
             values_json.update({name: ctx.child_to_json(name, rows) for name, rows in children.items()})
-            append_event(tx, app, entity, record_id, EventType.CREATED,
-                         _payload({"values": values_json, "automation": automation}, cause), actor.username, now)
+            append_event(tx, app, entity, record_id, CreatedPayload(values_json, automation=automation, cause=cause),
+                         actor.username, now)
         if policy.has_field_rules:
             return self._json(ctx, policy, full, children)
         return values_json
@@ -313,11 +307,12 @@ class RecordService:
             after = {**current, **updates, "version": current["version"] + 1}
             changes = self._history_changes(ctx, current, after, old_children, child_updates)
             append_history(tx, ctx.table.name, record_id, changes, actor.username, now)
-            payload = {"changed": {k: [old, new] for k, (old, new) in changes.items()}, "automation": automation}
-            append_event(tx, app, entity, record_id, EventType.UPDATED, _payload(payload, cause), actor.username, now)
+            payload = UpdatedPayload({k: [old, new] for k, (old, new) in changes.items()},
+                                     automation=automation, cause=cause)
+            append_event(tx, app, entity, record_id, payload, actor.username, now)
             if stage_event:
-                append_event(tx, app, entity, record_id, EventType.STAGE_CHANGED,
-                             _payload({**stage_event, "automation": automation}, cause), actor.username, now)
+                append_event(tx, app, entity, record_id, StageChangedPayload(
+                    *stage_event, automation=automation, cause=cause), actor.username, now)
             children = self._children(tx, ctx, record_id) if ctx.children else {}
         return self._json(ctx, policy, after, children)
 
@@ -356,7 +351,8 @@ class RecordService:
         return StageMove(ctx.entity, pipeline, stage, from_pipeline, from_stage, record,
                          matches=lambda tree, values: ctx.filters().matches(tree, values), count_open=count_open)
 
-    def _stage_move(self, conn, ctx, current, record, changed, now) -> dict[str, Any] | None:
+    def _stage_move(self, conn, ctx, current, record, changed, now) -> tuple[StagePlace, StagePlace] | None:
+        """Where a stage move goes from and to, after its gates let it through; None: no move."""
         if not ctx.entity.has_pipelines or not changed & {"pipeline", "stage"}:
             return None
         target_pipeline = record.get("pipeline") or current["pipeline"]
@@ -371,8 +367,7 @@ class RecordService:
             from_pipeline = from_stage = None
         run_gates(self.gates, self._move(conn, ctx, pipeline, stage, from_pipeline, from_stage, record))
         record.update(pipeline=pipeline.name, stage=stage.name, stage_changed_at=now)
-        return {"from": {"pipeline": current.get("pipeline"), "stage": current.get("stage")},
-                "to": {"pipeline": pipeline.name, "stage": stage.name}}
+        return StagePlace(current.get("pipeline"), current.get("stage")), StagePlace(pipeline.name, stage.name)
 
     def _history_changes(self, ctx, before, after, old_children, child_updates) -> dict[str, tuple]:
         converters = dict(ctx.outputs)
@@ -402,8 +397,8 @@ class RecordService:
             tx.execute(ctx.table.delete().where(ctx.table.c.id == record_id))
             rm = st.record_members
             tx.execute(rm.delete().where(rm.c.entity_table == ctx.table.name, rm.c.record_id == record_id))
-            append_event(tx, app, entity, record_id, EventType.DELETED,
-                         {"values": ctx.to_json(current), "automation": automation}, actor.username, now)
+            append_event(tx, app, entity, record_id, DeletedPayload(ctx.to_json(current), automation=automation),
+                         actor.username, now)
 
     def _refuse_if_linked(self, conn, ctx, record_id, current) -> None:
         """A record that other records (or child-table rows) link to cannot be deleted, nor can a

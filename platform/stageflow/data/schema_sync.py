@@ -10,9 +10,6 @@ busy, and nothing changes).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
@@ -32,7 +29,6 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import column as sql_column
 from sqlalchemy.sql import table as sql_table
 from sqlalchemy.types import TypeEngine
@@ -41,68 +37,8 @@ from ..core.fields import Storage
 from ..core.kinds import Kinds
 from ..core.specs import PIPELINE_FIELDS, SYSTEM_FIELDS, AppSpec
 from ..storage import platform_tables as st
+from ..storage.ddl import DEFAULT_LOCK_TIMEOUT, SchemaChangeRefused, SyncReport, busy_table_refused, lock_timeout
 from .tables import AppTables, RetiredColumn, build_app_tables
-
-# How long a schema change waits for a table lock on PostgreSQL before it gives up.
-DEFAULT_LOCK_TIMEOUT = 5.0
-# PostgreSQL's SQLSTATE for "lock_not_available" (what a lock_timeout raises).
-LOCK_NOT_AVAILABLE = "55P03"
-
-
-class SchemaChangeRefused(Exception):
-    """A metadata change the database cannot take: it would lose data, or a table is busy."""
-
-
-class TableBusy(SchemaChangeRefused):
-    """A table the change must lock is held by another transaction; trying again later works."""
-
-
-def _lock_timed_out(error: DBAPIError) -> bool:
-    original = error.orig
-    return LOCK_NOT_AVAILABLE in (getattr(original, "sqlstate", None), getattr(original, "pgcode", None))
-
-
-@contextmanager
-def busy_table_refused(table: str | None, timeout: float) -> Iterator[None]:
-    """Turn a PostgreSQL lock timeout while changing ``table`` into a clear :class:`TableBusy`."""
-    try:
-        yield
-    except DBAPIError as error:
-        if not _lock_timed_out(error):
-            raise
-        raise TableBusy(f"table {table or '?'!r} is busy: another transaction is using it and the "
-                        f"schema change could not lock it within {timeout:g} s; try again when that "
-                        f"transaction has finished") from None
-
-
-@contextmanager
-def lock_timeout(conn: Connection, seconds: float) -> Iterator[None]:
-    """On PostgreSQL, DDL in the block waits at most ``seconds`` for a lock, instead of queueing
-    behind an idle transaction (and making every later reader queue behind the ALTER). The
-    setting is local to the transaction and restored afterwards, so later row writes of the
-    same transaction wait as usual."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    previous = conn.execute(select(func.current_setting("lock_timeout"))).scalar_one()
-    conn.execute(select(func.set_config("lock_timeout", f"{max(1, round(seconds * 1000))}ms", True)))
-    yield
-    conn.execute(select(func.set_config("lock_timeout", previous, True)))
-
-
-@dataclass
-class SyncReport:
-    created_tables: list[str] = field(default_factory=list)
-    added_columns: list[str] = field(default_factory=list)
-    retired_columns: list[str] = field(default_factory=list)
-    changed_types: list[str] = field(default_factory=list)
-    indexes: list[str] = field(default_factory=list)
-    dropped_indexes: list[str] = field(default_factory=list)  # platform indexes of earlier releases
-
-    @property
-    def changed(self) -> bool:
-        return any((self.created_tables, self.added_columns, self.retired_columns,
-                    self.changed_types, self.indexes, self.dropped_indexes))
 
 
 def storage_of_sql_type(sql_type: TypeEngine) -> RetiredColumn:
@@ -173,40 +109,6 @@ class SchemaSync:
                     self._apply(conn, operations, op, report)
         self._unretire(conn, tables, retired)
         return tables, report
-
-    def sync_platform_tables(self, conn: Connection) -> SyncReport:
-        """Create or extend the platform's own ``sf_*`` tables, additively (an upgrade of Stageflow
-        itself adds tables, columns and indexes to an existing database the same way an app
-        upgrade does)."""
-        report = SyncReport()
-        names = set(st.platform_metadata.tables)
-        context = MigrationContext.configure(conn, opts={
-            "include_name": lambda name, type_, parents: name in names if type_ == "table" else True})
-        operations = Operations(context)
-        with lock_timeout(conn, self.lock_timeout):
-            for op in produce_migrations(context, st.platform_metadata).upgrade_ops.ops:
-                with busy_table_refused(getattr(op, "table_name", None), self.lock_timeout):
-                    self._apply_platform_change(operations, op, report)
-        return report
-
-    def _apply_platform_change(self, operations: Operations, op, report: SyncReport) -> None:
-        # Alembic queues the indexes of a new table (and any missing index) as CreateIndexOp
-        # inside a ModifyTableOps; drops and type changes are never applied to platform tables.
-        if isinstance(op, ops.ModifyTableOps):
-            for sub in op.ops:
-                self._apply_platform_change(operations, sub, report)
-        elif isinstance(op, ops.AddColumnOp):
-            operations.invoke(op)
-            report.added_columns.append(f"{op.table_name}.{op.column.name}")
-        elif isinstance(op, ops.CreateTableOp):
-            operations.invoke(op)
-            report.created_tables.append(op.table_name)
-        elif isinstance(op, ops.CreateIndexOp):
-            operations.invoke(op)
-            report.indexes.append(op.index_name)
-        elif isinstance(op, ops.DropIndexOp) and op.index_name in st.RETIRED_INDEXES:
-            operations.invoke(op)
-            report.dropped_indexes.append(op.index_name)
 
     def _retire_removed_fields(self, conn, app, retired, now, report) -> list[RetiredColumn]:
         inspector = inspect(conn)

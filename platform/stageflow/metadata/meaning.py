@@ -14,6 +14,7 @@ from ..core.formula import FormulaError, parse_formula
 from ..core.kinds import Kinds
 from ..core.problems import Code, Problem, pointer
 from ..core.specs import PIPELINE_FIELDS, RESERVED_FIELD_NAMES, SYSTEM_FIELDS
+from .build import field_spec
 from .bundle import Bundle, DocType, Document
 from .feature_checks import check_feature_documents
 from .shape import SchemaSet
@@ -409,6 +410,4 @@ class MeaningChecker:
 
 def _probe_field(spec: dict[str, Any], is_child_table: bool):
     """A throwaway FieldSpec for kind checks during validation."""
-    from .build import field_spec
-
     return field_spec(spec)

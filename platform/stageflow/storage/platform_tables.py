@@ -22,6 +22,7 @@ from sqlalchemy import (
                         text,
 )
 
+from ..core.fields import USERNAME_MAX_LENGTH
 from .column_types import RecordId
 
 platform_metadata = MetaData()
@@ -61,7 +62,7 @@ app_assets = Table(
 users = Table(
     "sf_user", platform_metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
-    Column("username", String(150), nullable=False, unique=True),
+    Column("username", String(USERNAME_MAX_LENGTH), nullable=False, unique=True),
     Column("full_name", String(200), nullable=False),
     Column("email", String(254)),
     Column("phone", String(40)),

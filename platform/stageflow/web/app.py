@@ -14,16 +14,15 @@ import datetime as dt
 import os
 import secrets
 
-from flask import Flask, g, jsonify
+from flask import Flask, jsonify
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import text
 
 from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
-from ..storage.database import connection_scope, read_connection
 from .api import create_api_blueprint
+from .extension import StageflowWeb
 from .language import DEFAULT_LOCALE, LANGUAGES, TRANSLATIONS_DIR, install_locale_selector
 from .menu import StageflowMenu, current_menu
 from .pages import StageflowIndexView
@@ -85,7 +84,8 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     _config(app, engine, secret_key)
     app.config.update(config or {})
     app.json.sort_keys = False
-    app.extensions["stageflow"] = engine
+    # The engine, the request's connection scope and caller: before anything else reads.
+    StageflowWeb(engine).init_app(app)
     # Before FAB: its API views exempt themselves from CSRF only when the extension exists.
     CSRFProtect(app)
     db = _sqla_on(engine)
@@ -96,26 +96,9 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
         appbuilder.init_app(app, db.session)
     install_locale_selector(app)
     api = create_api_blueprint(app)
-    app.extensions["csrf"].exempt(api)  # token or session callers are checked in api/auth.py
+    app.extensions["csrf"].exempt(api)  # token or session callers are checked in extension.py
     app.register_blueprint(api)
     app.register_blueprint(create_screens_blueprint())
-
-    @app.before_request
-    def open_connection_scope():
-        # The request's reads share one pooled connection; closed in teardown_request.
-        scope = connection_scope(engine.db)
-        scope.__enter__()
-        g.stageflow_connection_scope = scope
-
-    @app.teardown_request
-    def close_connection_scope(_error):
-        scope = g.pop("stageflow_connection_scope", None)
-        if scope is not None:
-            scope.__exit__(None, None, None)
-
-    @app.before_request
-    def refresh_catalog():
-        engine.catalog.refresh()
 
     @app.context_processor
     def stageflow_context():
@@ -124,8 +107,7 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     @app.get("/health", endpoint="stageflow_health")
     def health():
         """The database answers; the installed apps with their revision and entities."""
-        with read_connection(engine.db) as conn:
-            conn.execute(text("SELECT 1"))
+        engine.ping()
         loaded = {name: engine.catalog.get(name) for name in engine.catalog.names()}
         broken = {name: [str(p) for p in exc.problems[:20]] for name, exc in engine.catalog.broken.items()}
         return jsonify(status="degraded" if broken else "ok", database=engine.db.dialect.name,

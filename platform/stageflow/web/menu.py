@@ -14,12 +14,11 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from ..core.specs import Right, label_text
-from ..data.notifications import unread_count
 from ..runtime import Stageflow
-from ..security import Actor, UnknownUser
-from ..storage.database import read_connection
+from ..security import Actor
+from .extension import current_actor_or_none, stageflow_engine
 from .language import labels_locale
-from .security import DYNAMIC_MENU_PREFIX, session_username, stageflow_engine
+from .security import DYNAMIC_MENU_PREFIX
 
 
 def entity_url(app: str, entity: str) -> str:
@@ -69,20 +68,6 @@ def build_menu(engine: Stageflow, actor: Actor) -> list[AppEntry]:
     return result
 
 
-def current_actor_or_none() -> Actor | None:
-    """The browser session's actor (cached for the request), or None when nobody is logged in."""
-    if "stageflow_actor" not in g:
-        username = session_username()
-        actor = None
-        if username:
-            try:
-                actor = stageflow_engine().actor(username)
-            except UnknownUser:
-                actor = None
-        g.stageflow_actor = actor
-    return g.stageflow_actor
-
-
 def current_menu() -> list[AppEntry]:
     if "stageflow_menu" not in g:
         actor = current_actor_or_none()
@@ -110,15 +95,15 @@ class StageflowMenu(Menu):
             if handbooks:
                 children += [MenuItem("-"), *handbooks]
             items.append(MenuItem(f"{DYNAMIC_MENU_PREFIX}{app.name}", label=menu_label(app.label), childs=children))
-        if current_actor_or_none() is not None:
-            items.append(inbox_entry(current_actor_or_none()))
+        actor = current_actor_or_none()
+        if actor is not None:
+            items.append(inbox_entry(actor))
         return items + list(self.menu)
 
 
 def inbox_entry(actor: Actor) -> MenuItem:
     """The notification inbox with a badge of unread ones (one indexed count per page)."""
-    with read_connection(stageflow_engine().db) as conn:
-        unread = unread_count(conn, actor.username)
+    unread = stageflow_engine().inbox.unread_count(actor)
     text = menu_label(gettext("Inbox"))
     label = Markup('{} <span class="badge sf-inbox-badge">{}</span>').format(text, unread) if unread else text
     return MenuItem(f"{DYNAMIC_MENU_PREFIX}~inbox", href="/inbox/", label=label, icon="fa-bell")

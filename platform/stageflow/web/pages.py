@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template_string, request, url_for
 from flask_appbuilder import IndexView, expose
 
-from .menu import current_actor_or_none, current_menu
-from .security import stageflow_engine
+from .extension import current_actor_or_none, stageflow_engine
+from .menu import current_menu
 
 INDEX = """{% extends base_template %}
 {% block content %}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.const import API_SECURITY_PROVIDER_DB
 from flask_appbuilder.security.api import SecurityApi
@@ -21,12 +21,9 @@ from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_jwt_extended import create_access_token, create_refresh_token
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from ..security.users import check_password
-from ..storage import platform_tables as st
-from ..storage.database import read_connection
+from .extension import stageflow_engine
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +33,6 @@ USER_ROLE = "Stageflow User"
 # The menu entries built per request from the catalog (see menu.py) carry this prefix; they are
 # already filtered for the user, so FAB's menu permission check lets them through.
 DYNAMIC_MENU_PREFIX = "stageflow:"
-
-
-def stageflow_engine():
-    return current_app.extensions["stageflow"]
 
 
 def _synthetic_email(username: str) -> str:
@@ -84,16 +77,15 @@ class StageflowSecurityManager(SecurityManager):
             return None
         if "\x00" in username or "\x00" in password or len(username) > 150:
             return None  # no such user can exist (PostgreSQL text refuses NUL)
-        engine = stageflow_engine()
-        with read_connection(engine.db) as conn:
-            ok = check_password(conn, username, password)
-            row = conn.execute(select(st.users).where(st.users.c.username == username)).mappings().first()
+        accounts = stageflow_engine().accounts
+        ok = accounts.password_matches(username, password)
+        row = accounts.account(username)
         if not ok or row is None:
             if row is None:  # an unknown user takes as long as a wrong password
                 check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], password)
             log.info("login failed for %r", username[:150])
             return None
-        user = self.mirror_user(dict(row))
+        user = self.mirror_user(row)
         if user:
             self.update_user_auth_stat(user, True)
         return user
@@ -138,14 +130,4 @@ class StageflowSecurityManager(SecurityManager):
 
 
 def sf_user_active(username: str) -> bool:
-    engine = stageflow_engine()
-    with read_connection(engine.db) as conn:
-        return bool(conn.execute(select(st.users.c.active).where(st.users.c.username == username)).scalar())
-
-
-def session_username() -> str | None:
-    """The username of the browser session's user, or None."""
-    user = getattr(g, "user", None)
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return user.username
+    return stageflow_engine().accounts.is_active(username)

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from .support import Clock, Crm, build
+from tests.support import Clock
+
+from .support import START, Crm, build
 
 
 @pytest.fixture(scope="session")
 def installed_sqlite(tmp_path_factory) -> Path:
     """A SQLite file with the app installed, copied by the SQLite fixtures (installing takes seconds)."""
     root = tmp_path_factory.mktemp("bankruptcy_crm_installed")
-    build(f"sqlite:///{root}/stageflow.db", root / "files", Clock()).sf.close()
+    build(f"sqlite:///{root}/stageflow.db", root / "files", Clock(START)).sf.close()
     return root / "stageflow.db"
 
 
@@ -27,7 +29,7 @@ def installed_sqlite(tmp_path_factory) -> Path:
 def crm(tmp_path_factory, installed_sqlite) -> Crm:
     """The app on SQLite, shared by the tests of one module."""
     root = tmp_path_factory.mktemp("bankruptcy_crm")
-    installed = build(f"sqlite:///{root}/stageflow.db", root / "files", Clock(), installed_sqlite)
+    installed = build(f"sqlite:///{root}/stageflow.db", root / "files", Clock(START), installed_sqlite)
     yield installed
     installed.sf.close()
 
@@ -35,6 +37,6 @@ def crm(tmp_path_factory, installed_sqlite) -> Crm:
 @pytest.fixture
 def fresh_crm(db_url, tmp_path, installed_sqlite) -> Crm:
     """A new installation on ``db_url``: the test runs once on SQLite and once on PostgreSQL."""
-    installed = build(db_url, tmp_path / "files", Clock(), installed_sqlite)
+    installed = build(db_url, tmp_path / "files", Clock(START), installed_sqlite)
     yield installed
     installed.sf.close()

@@ -1,5 +1,5 @@
-"""The bankruptcy CRM as its people use it: a settable clock, a harness that acts through the
-record service with user actors, and readers of what the automation did (inbox, timeline,
+"""The bankruptcy CRM as its people use it: a harness that acts through the record service with
+user actors, and readers of what the automation did (inbox, timeline,
 queued e-mail and SMS, the rule run log)."""
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation.schedules import Schedules
-from stageflow.automation.worker import Automation
-from stageflow.core.registry import Registry
 from stageflow.data.record_context import RecordNotFound
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
 from stageflow.storage import platform_tables as st
+from tests.support import AutomationDriver, Clock
 
 APP = "bankruptcy_crm"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
@@ -27,46 +25,16 @@ START = dt.datetime(2026, 11, 23, 7, 0, 0)
 _phones = itertools.count(1000)
 
 
-class Clock:
-    """The installation's clock; tests move it forward by hand (never back)."""
-
-    def __init__(self, now: dt.datetime = START):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-class RecordingGateway:
-    """Stands in for the SMTP server and the SMS gateway: remembers what it was given."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.sent: list[tuple[str, str | None, str]] = []
-
-    def send(self, recipient, subject, body):
-        self.sent.append((recipient, subject, body))
-
-
 def new_phone() -> str:
     """A phone number no other test uses (so SMS and calls can be told apart)."""
     n = next(_phones)
     return f"+7 916 {n // 100:03d}-{n % 100:02d}-00"
 
 
-class Crm:
+class Crm(AutomationDriver):
     """One installation of the app, its automation worker and readers of what happened."""
 
-    def __init__(self, sf, clock: Clock):
-        self.sf, self.clock = sf, clock
-        self.gateways: Registry = Registry("message gateway")
-        for kind in ("email", "sms", "webhook"):
-            self.gateways.register(RecordingGateway(kind))
-        self.automation = Automation(sf, gateways=self.gateways)
+    app = APP
 
     # -- what people do ---------------------------------------------------------------------
     def create(self, user: str | None, entity: str, **values) -> dict[str, Any]:
@@ -80,12 +48,7 @@ class Crm:
 
     def press(self, user: str, record_id: int, rule: str, entity: str = "deal") -> str:
         """A button (manual rule) pressed on the card."""
-        return self.automation.dispatcher.engine.run_manual(self.sf.actor(user), APP, entity, record_id, rule)
-
-    def webhook(self, rule: str, payload: dict) -> str:
-        """An inbound call to a webhook rule's secret URL, the way the web endpoint makes it."""
-        schedules = Schedules(self.automation.dispatcher.engine)
-        return schedules.receive(APP, rule, schedules.webhook_token(APP, rule), payload)
+        return self.engine.run_manual(self.sf.actor(user), APP, entity, record_id, rule)
 
     def client(self, last_name: str = "Клиентова", **values) -> dict[str, Any]:
         values.setdefault("phone", new_phone())
@@ -99,10 +62,6 @@ class Crm:
         values.setdefault("city", "msk")
         values.setdefault("client_phone", client["phone"])
         return self.create(user, "deal", client=client["id"], **values)
-
-    def run(self) -> int:
-        """The automation worker catches up with everything due at the clock's time."""
-        return self.automation.run_until_idle()
 
     # -- what they see ----------------------------------------------------------------------
     def get(self, record_id: int, entity: str = "deal", user: str | None = None) -> dict[str, Any]:
@@ -139,16 +98,6 @@ class Crm:
         """What the SMTP server / SMS gateway was actually given for one recipient."""
         return [(subject, body) for to, subject, body in self.gateways.get(channel).sent if to == recipient]
 
-    def runs(self, rule: str, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = st.rule_runs
-        query = select(r).where(r.c.rule == rule).order_by(r.c.id)
-        if record_id is not None:
-            query = query.where(r.c.record_id == record_id)
-        return self._rows(query)
-
-    def outcomes(self, rule: str, record_id: int | None = None) -> list[str]:
-        return [r["outcome"] for r in self.runs(rule, record_id)]
-
     def linked(self, entity: str, field: str, record_id: int) -> list[dict[str, Any]]:
         """Records of ``entity`` whose link ``field`` points at ``record_id``."""
         page = self.sf.records.list(SYSTEM, APP, entity, where={"field": field, "op": "eq", "value": record_id},
@@ -160,10 +109,6 @@ class Crm:
         rows = self._rows(select(rm.c.username).where(rm.c.entity_table == f"{APP}__deal",
                                                       rm.c.record_id == record_id, rm.c.relation == "watcher"))
         return {r["username"] for r in rows}
-
-    def _rows(self, query) -> list[dict[str, Any]]:
-        with self.sf.db.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings().all()]
 
     def _actor(self, user: str | None):
         return SYSTEM if user is None else self.sf.actor(user)

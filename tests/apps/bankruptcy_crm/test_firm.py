@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from stageflow.data.seed import load_seed
 from stageflow.metadata import read_bundle
 from stageflow.storage import platform_tables as st
+from tests.support import Clock
 
-from .support import APP, BUNDLE, Clock, build, new_phone, place
+from .support import APP, BUNDLE, START, build, new_phone, place
 
 EMPLOYEES = [u["username"] for u in json.loads((BUNDLE / "org.json").read_text(encoding="utf-8"))["users"]
              if u["username"] != "integrator"]
@@ -66,7 +67,7 @@ def _count(crm, table, *where) -> int:
 
 
 def test_bk33_old_deals_imported_or_entered_by_hand_fire_no_automation(sqlite_url, tmp_path, installed_sqlite):
-    crm = build(sqlite_url, tmp_path / "files", Clock(), installed_sqlite)
+    crm = build(sqlite_url, tmp_path / "files", Clock(START), installed_sqlite)
     try:
         counts = load_seed(crm.sf.records, crm.sf.catalog.get(APP).spec, read_bundle(BUNDLE, []).seed)
         assert counts["deal"] == 80

@@ -24,8 +24,9 @@ from stageflow.core.system_fields import queryable_fields
 from stageflow.data import FilterError, RecordNotFound, RecordValidationError
 from stageflow.security import SYSTEM, AccessDenied, Actor
 from tests.conftest import _fresh_pg_database
+from tests.support import Clock
 
-from .support import APP, Clock, build
+from .support import APP, START, build
 
 # -- the expectation ---------------------------------------------------------------------------
 
@@ -465,7 +466,7 @@ def _actors(sf) -> dict[str, Actor]:
 
 
 def _prepare(url: str, root, installed_sqlite) -> Matrix:
-    crm = build(url, root / "files", Clock(), installed_sqlite)
+    crm = build(url, root / "files", Clock(START), installed_sqlite)
     sf = crm.sf
     files = tuple(sf.files.put(f"скан-{i}.pdf", "application/pdf", b"%PDF-1.4 " + bytes([i]), None).id
                   for i in range(2))

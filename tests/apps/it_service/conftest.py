@@ -25,8 +25,9 @@ from stageflow.metadata import read_bundle
 from stageflow.runtime import create_stageflow
 from stageflow.storage import platform_tables as st
 from stageflow.storage.database import write_transaction
+from tests.support import Clock
 
-from .support import APP, BUNDLE, START, Clock, ItApp
+from .support import APP, BUNDLE, START, ItApp
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from stageflow.automation.schedules import Schedules
-from stageflow.automation.worker import Automation
-from stageflow.core.registry import Registry
 from stageflow.data.timeline import EntryKind, add_comment, comments_of, inbox
 from stageflow.security import SYSTEM
 from stageflow.storage import platform_tables as st
 from stageflow.storage.database import write_transaction
+from tests.support import AutomationDriver, Clock
 
 APP = "it_service"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
@@ -23,44 +22,13 @@ BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
 START = dt.datetime(2026, 6, 15, 9, 0, 0)
 
 
-class Clock:
-    """An injectable clock returning naive UTC datetimes; tests move it by hand."""
-
-    def __init__(self, now: dt.datetime = START):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-class RecordingGateway:
-    """Remembers what it was asked to send instead of talking to SMTP or an SMS provider."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.sent: list[tuple[str, str | None, str]] = []
-
-    def send(self, recipient, subject, body):
-        self.sent.append((recipient, subject, body))
-
-
-def recording_gateways() -> Registry:
-    gateways: Registry = Registry("message gateway")
-    for kind in ("email", "sms", "webhook"):
-        gateways.register(RecordingGateway(kind))
-    return gateways
-
-
-class ItApp:
+class ItApp(AutomationDriver):
     """One Stageflow engine with the it_service app installed, and its automation."""
 
+    app = APP
+
     def __init__(self, sf, clock: Clock):
-        self.sf, self.clock = sf, clock
-        self.automation = Automation(sf, gateways=recording_gateways())
+        super().__init__(sf, clock)
         self._tokens: dict[str, str] = {}
 
     # -- acting as people ------------------------------------------------------------------
@@ -86,11 +54,11 @@ class ItApp:
 
     def press(self, user: str, entity: str, record_id: int, rule_name: str) -> str:
         """A user presses a rule's button on the record's card."""
-        return self.automation.dispatcher.engine.run_manual(self.sf.actor(user), APP, entity, record_id, rule_name)
+        return self.engine.run_manual(self.sf.actor(user), APP, entity, record_id, rule_name)
 
     def hook(self, rule_name: str, payload: dict[str, Any]) -> str:
         """An inbound webhook call to the rule's secret URL."""
-        schedules = Schedules(self.automation.dispatcher.engine)
+        schedules = Schedules(self.engine)
         if rule_name not in self._tokens:
             self._tokens[rule_name] = schedules.webhook_token(APP, rule_name)
         return schedules.receive(APP, rule_name, self._tokens[rule_name], payload)
@@ -105,19 +73,7 @@ class ItApp:
     def upload(self, user: str, name: str, data: bytes = b"%PDF-1.4 demo") -> int:
         return self.sf.files.put(name, "application/pdf", data, user, now=self.clock()).id
 
-    def run(self) -> int:
-        return self.automation.run_until_idle()
-
-    def later(self, **delta: float) -> None:
-        """Time passes, then the automation catches up (due timers fire)."""
-        self.clock.advance(**delta)
-        self.run()
-
     # -- reading what happened -------------------------------------------------------------
-    def _rows(self, query) -> list[dict[str, Any]]:
-        with self.sf.db.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings().all()]
-
     def inbox(self, user: str) -> list[str]:
         """Titles of the user's notifications, newest first."""
         with self.sf.db.connect() as conn:
@@ -136,18 +92,6 @@ class ItApp:
 
     def said(self, entity: str, record_id: int) -> list[str]:
         return [c["body"] for c in self.timeline(entity, record_id)]
-
-    def runs(self, rule_name: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = st.rule_runs
-        query = select(r).order_by(r.c.id)
-        if rule_name:
-            query = query.where(r.c.rule == rule_name)
-        if record_id is not None:
-            query = query.where(r.c.record_id == record_id)
-        return self._rows(query)
-
-    def outcomes(self, rule_name: str, record_id: int | None = None) -> list[str]:
-        return [r["outcome"] for r in self.runs(rule_name, record_id)]
 
     def tasks(self, **equal) -> list[dict[str, Any]]:
         return self.find("task", **equal)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from .support import START, Clock, Plant, copy_sqlite, install
+from tests.support import Clock
+
+from .support import START, Plant, copy_sqlite, install
 
 
 @pytest.fixture

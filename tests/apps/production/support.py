@@ -15,52 +15,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stageflow.automation.schedules import Schedules
 from stageflow.automation.worker import Automation
-from stageflow.core.registry import Registry
 from stageflow.data.seed import load_seed
 from stageflow.data.timeline import comments_of, inbox
 from stageflow.metadata import read_bundle
 from stageflow.runtime import create_stageflow
 from stageflow.security import SYSTEM
 from stageflow.storage import platform_tables as st
+from tests.support import AutomationDriver, Clock, recording_gateways
 
 APP = "production"
 BUNDLE = Path(__file__).resolve().parents[3] / "apps" / APP
 # "Today" in the demo data is 2026-06-15; its times are Moscow time (+03:00), so 09:00 is 06:00 UTC.
 START = dt.datetime(2026, 6, 15, 6, 0, 0)
-
-
-class Clock:
-    """A settable clock of naive UTC datetimes."""
-
-    def __init__(self, now: dt.datetime = START):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-class RecordingGateway:
-    """Remembers what it was asked to send instead of talking to SMTP, SMS or HTTP."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.sent: list[tuple[str, str | None, str]] = []
-
-    def send(self, recipient, subject, body):
-        self.sent.append((recipient, subject, body))
-
-
-def recording_gateways() -> Registry:
-    gateways: Registry = Registry("message gateway")
-    for kind in ("email", "sms", "webhook"):
-        gateways.register(RecordingGateway(kind))
-    return gateways
 
 
 def install(url: str, files_dir: Path, clock: Clock, seed: bool):
@@ -83,13 +50,13 @@ def copy_sqlite(template: Path, target: Path) -> None:
             shutil.copyfile(source, Path(f"{target}{suffix}"))
 
 
-class Plant:
+class Plant(AutomationDriver):
     """The installed app, its automation, and readers of what the automation did."""
 
+    app = APP
+
     def __init__(self, sf, clock: Clock):
-        self.sf, self.clock = sf, clock
-        self.gateways = recording_gateways()
-        self.automation = Automation(sf, gateways=self.gateways)
+        super().__init__(sf, clock)
         self._actors: dict[str, Any] = {}
 
     # -- acting as people ----------------------------------------------------------------
@@ -113,19 +80,6 @@ class Plant:
     def upload(self, filename: str, by: str, data: bytes = b"%PDF-1.4 scan") -> int:
         return self.sf.files.put(filename, "application/pdf", data, by, self.clock()).id
 
-    def webhook(self, rule: str, payload: dict[str, Any]) -> str:
-        schedules = Schedules(self.automation.dispatcher.engine)
-        return schedules.receive(APP, rule, schedules.webhook_token(APP, rule), payload)
-
-    # -- running the automation ------------------------------------------------------------
-    def run(self) -> int:
-        return self.automation.run_until_idle()
-
-    def later(self, **delta: float) -> int:
-        """Move the clock on and let due timers fire."""
-        self.clock.advance(**delta)
-        return self.run()
-
     # -- reading ------------------------------------------------------------------------------
     def get(self, entity: str, record_id: int, by: str | None = None) -> dict[str, Any]:
         return self.sf.records.get(self.actor(by), APP, entity, record_id)
@@ -136,10 +90,6 @@ class Plant:
 
     def query(self, entity: str, where: dict | None, by: str | None = None, sort: str | None = "id"):
         return self.sf.records.list(self.actor(by), APP, entity, where=where, sort=sort, limit=500).items
-
-    def _rows(self, query) -> list[dict[str, Any]]:
-        with self.sf.db.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings().all()]
 
     def inbox(self, username: str) -> list[dict[str, Any]]:
         with self.sf.db.connect() as conn:
@@ -164,18 +114,6 @@ class Plant:
 
     def webhook_bodies(self, url_end: str) -> list[dict[str, Any]]:
         return [json.loads(m["body"]) for m in self.messages("webhook") if m["recipient"].endswith(url_end)]
-
-    def runs(self, rule: str | None = None, record_id: int | None = None) -> list[dict[str, Any]]:
-        r = st.rule_runs
-        query = select(r).order_by(r.c.id)
-        if rule:
-            query = query.where(r.c.rule == rule)
-        if record_id is not None:
-            query = query.where(r.c.record_id == record_id)
-        return self._rows(query)
-
-    def outcomes(self, rule: str, record_id: int | None = None) -> list[str]:
-        return [r["outcome"] for r in self.runs(rule, record_id)]
 
     def failures(self) -> list[dict[str, Any]]:
         return [r for r in self.runs() if r["outcome"] == "failed"]

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, select
 
+from ...core.events import Cause
 from ...core.formula import FormulaError, parse_formula
 from ...core.problems import Code
 from ...core.specs import AppSpec, EntitySpec, RuleSpec
 from ...security import SYSTEM
+from ...security.permissions import RecordRelation
 from ...storage import platform_tables as st
 from ..context import RuleScope, render_text, template_problem
 
@@ -99,7 +101,7 @@ class ActionRun:
 
     @property
     def cause(self) -> dict[str, Any]:
-        return {"rule": self.rule.name, "source": self.source, "depth": self.depth + 1}
+        return Cause(self.rule.name, self.source, self.depth + 1).to_json()
 
     def value(self, spec: Any) -> Any:
         if isinstance(spec, Mapping):
@@ -152,8 +154,8 @@ class ActionRun:
         if spec.get("watchers"):
             rm = st.record_members
             names.update(self.conn.execute(select(rm.c.username).where(
-                rm.c.entity_table == f"{self.app.name}__{self.entity.name}", rm.c.record_id == self.record_id,
-                rm.c.relation == "watcher")).scalars())
+                rm.c.entity_table == self.entity.table_name, rm.c.record_id == self.record_id,
+                rm.c.relation == RecordRelation.WATCHER)).scalars())
         if spec.get("actor") and self.scope.values.get("actor"):
             names.add(self.scope.values["actor"])
         names.discard(None)

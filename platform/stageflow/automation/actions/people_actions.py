@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 from ...security import SYSTEM
-from ...storage import platform_tables as st
+from ...security.permissions import RecordRelation
 from .base import RECIPIENTS_SCHEMA, ActionKind, ActionRun, check_recipients
+
+
+def _set(run: ActionRun, user: str, relation: str, present: bool) -> None:
+    """Add or remove one person on the record through the record service (its rules apply)."""
+    run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user, relation, present,
+                           conn=run.conn)
 
 
 class _MemberAction(ActionKind):
@@ -22,33 +28,31 @@ class _MemberAction(ActionKind):
         return f"{self.kind}: {', '.join(users) or 'nobody'}"
 
     def apply(self, user: str, run: ActionRun) -> None:
-        run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
-                               self.relation, self.present, conn=run.conn)
+        _set(run, user, self.relation, self.present)
 
 
 class AddWatchers(_MemberAction):
     """``{"kind": "add_watchers", "who": {"users": ["lawyer1"], "department_heads": ["sales_msk"]}}``"""
 
-    kind, relation, present = "add_watchers", "watcher", True
+    kind, relation, present = "add_watchers", RecordRelation.WATCHER, True
 
 
 class RemoveWatchers(_MemberAction):
     """``{"kind": "remove_watchers", "who": {"watchers": true}}`` removes every watcher."""
 
-    kind, relation, present = "remove_watchers", "watcher", False
+    kind, relation, present = "remove_watchers", RecordRelation.WATCHER, False
 
 
 class GrantAccess(_MemberAction):
     """``{"kind": "grant_access", "who": {"departments": ["call_center"]}}``: these users see the
     record beyond their role's record rules (a deal dropped on a department, BK19)."""
 
-    kind, relation, present = "grant_access", "granted", True
+    kind, relation, present = "grant_access", RecordRelation.GRANTED, True
 
     def apply(self, user: str, run: ActionRun) -> None:
         super().apply(user, run)
         # A denial left by an earlier revoke_access would still win over the grant.
-        run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user, "denied", False,
-                               conn=run.conn)
+        _set(run, user, RecordRelation.DENIED, False)
 
 
 class RevokeAccess(ActionKind):
@@ -69,13 +73,8 @@ class RevokeAccess(ActionKind):
         kept = set(run.recipients(action["except"])) if "except" in action else set()
         users = [u for u in run.recipients(action["who"]) if u not in kept]
         for user in users:
-            run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
-                                   "granted", False, conn=run.conn)
-            run.records.set_member(SYSTEM, run.app.name, run.entity.name, run.record_id, user,
-                                   "denied", True, conn=run.conn)
+            _set(run, user, RecordRelation.GRANTED, False)
+            _set(run, user, RecordRelation.DENIED, True)
         for user in kept:  # whoever keeps the record is never locked out by an older denial
-            run.conn.execute(st.record_members.delete().where(
-                st.record_members.c.entity_table == f"{run.app.name}__{run.entity.name}",
-                st.record_members.c.record_id == run.record_id, st.record_members.c.username == user,
-                st.record_members.c.relation == "denied"))
+            _set(run, user, RecordRelation.DENIED, False)
         return f"revoked: {', '.join(users) or 'nobody'}"

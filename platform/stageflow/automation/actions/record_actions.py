@@ -78,7 +78,7 @@ class ReturnToPipeline(ActionKind):
     def run(self, action, run):
         h = st.history
         rows = run.conn.execute(select(h.c.field, h.c.old_value).where(
-            h.c.entity_table == f"{run.app.name}__{run.entity.name}", h.c.record_id == run.record_id,
+            h.c.entity_table == run.entity.table_name, h.c.record_id == run.record_id,
             h.c.field.in_(("pipeline", "stage"))).order_by(h.c.id.desc())).all()
         current = run.record.get("pipeline")
         origin = next((json.loads(old) for field, old in rows if field == "pipeline"
@@ -203,7 +203,7 @@ class Assign(ActionKind):
         before now. Rows written by one update (same time and author) are undone together."""
         h = st.history
         rows = run.conn.execute(select(h.c.field, h.c.old_value, h.c.changed_at, h.c.changed_by).where(
-            h.c.entity_table == f"{run.app.name}__{run.entity.name}", h.c.record_id == run.record_id,
+            h.c.entity_table == run.entity.table_name, h.c.record_id == run.record_id,
             h.c.field.in_(("stage", field))).order_by(h.c.id)).all()
         groups: list[list] = []
         for row in rows:

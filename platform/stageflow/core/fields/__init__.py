@@ -2,7 +2,14 @@
 from ..registry import Registry
 from .base import FieldKind, FieldValueError, RefType, Storage
 from .choice import MultiSelectKind, SelectKind, choice_values
-from .relation import DepartmentKind, FileKind, LinkKind, UserKind
+from .relation import (
+    DEPARTMENT_NAME_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    DepartmentKind,
+    FileKind,
+    LinkKind,
+    UserKind,
+)
 from .scalar import (
     BooleanKind,
     DecimalKind,
@@ -32,4 +39,4 @@ def default_field_kinds() -> Registry[FieldKind]:
 
 __all__ = ["FieldKind", "FieldValueError", "RefType", "Storage", "default_field_kinds",
            "choice_values", "SelectKind", "MultiSelectKind", "LinkKind", "ChildTableKind",
-           "ComputedKind", "FileKind"]
+           "ComputedKind", "FileKind", "USERNAME_MAX_LENGTH", "DEPARTMENT_NAME_MAX_LENGTH"]

@@ -49,6 +49,13 @@ class FieldKind:
     writable: ClassVar[bool] = True
     # Whether list search looks into this kind when the field is searchable.
     text_like: ClassVar[bool] = False
+    # Traits the screens go by, so no screen lists kind names. A number is right-aligned,
+    # exported as a number and filtered by a range.
+    number: ClassVar[bool] = False
+    # Long text, lists, files and rows: poor default list columns.
+    bulky: ClassVar[bool] = False
+    # The value is one or more codes of inline choices or of a handbook's items.
+    choice: ClassVar[bool] = False
 
     def parse(self, value: Any, field: FieldSpec) -> Any:
         """Turn input (JSON, form or CSV text) into the stored Python value, or raise."""
@@ -63,6 +70,14 @@ class FieldKind:
     def to_json(self, value: Any) -> Any:
         """The stored value as JSON data."""
         return value
+
+    def initial_value(self, field: FieldSpec) -> Any:
+        """What a new record starts with when the field declares no default (JSON data)."""
+        return None
+
+    def value_kind(self, field: FieldSpec) -> FieldKind:
+        """The kind whose values this field holds (a computed field holds its result kind's)."""
+        return self
 
     def storage_of(self, field: FieldSpec) -> Storage:
         """The column type of this field (computed fields depend on their options)."""

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from .base import FieldKind, FieldValueError, RefType, Storage
 
+# The longest choice code, inline or a handbook item's.
+CODE_MAX_LENGTH = 100
+
 _CHOICE_OPTIONS = {
     "type": "object",
     "additionalProperties": False,
@@ -15,7 +18,7 @@ _CHOICE_OPTIONS = {
                 "required": ["value"],
                 "additionalProperties": False,
                 "properties": {
-                    "value": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$", "maxLength": 100},
+                    "value": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$", "maxLength": CODE_MAX_LENGTH},
                     "label": {"$ref": "common.schema.json#/$defs/label"},
                     "color": {"$ref": "common.schema.json#/$defs/color"},
                 },
@@ -35,6 +38,7 @@ def choice_values(field) -> list[str] | None:
 
 class _ChoiceKind(FieldKind):
     options_schema = _CHOICE_OPTIONS
+    choice = True
 
     def references(self, field):
         if "handbook" in field.options:
@@ -69,7 +73,7 @@ class SelectKind(_ChoiceKind):
     example = "a"
 
     def string_length(self, field):
-        return 100
+        return CODE_MAX_LENGTH
 
     def parse(self, value, field):
         return self._one(value, field)
@@ -83,6 +87,7 @@ class MultiSelectKind(_ChoiceKind):
 
     kind = "multiselect"
     storage = Storage.JSON
+    bulky = True
     example = ["a", "b"]
 
     def parse(self, value, field):

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from .base import FieldKind, FieldValueError, RefType, Storage
 
+# The longest username and department name; the platform tables' columns use them too.
+USERNAME_MAX_LENGTH = 150
+DEPARTMENT_NAME_MAX_LENGTH = 100
+
 
 def _record_id(value) -> int:
     if isinstance(value, bool):
@@ -49,10 +53,10 @@ class UserKind(FieldKind):
     text_like = True
 
     def string_length(self, field):
-        return 150
+        return USERNAME_MAX_LENGTH
 
     def parse(self, value, field):
-        if not isinstance(value, str) or not value.strip() or len(value) > 150:
+        if not isinstance(value, str) or not value.strip() or len(value) > USERNAME_MAX_LENGTH:
             raise FieldValueError("expected a username")
         return value.strip()
 
@@ -65,10 +69,10 @@ class DepartmentKind(FieldKind):
     example = "sales"
 
     def string_length(self, field):
-        return 100
+        return DEPARTMENT_NAME_MAX_LENGTH
 
     def parse(self, value, field):
-        if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        if not isinstance(value, str) or not value.strip() or len(value) > DEPARTMENT_NAME_MAX_LENGTH:
             raise FieldValueError("expected a department name")
         return value.strip()
 
@@ -114,6 +118,7 @@ class FileKind(FieldKind):
 
     kind = "file"
     storage = Storage.JSON
+    bulky = True
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
         "multiple": {"type": "boolean", "default": False},
         "accept": {"type": "array", "uniqueItems": True, "items": {

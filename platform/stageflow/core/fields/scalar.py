@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import Any
+from typing import Any, ClassVar
 
 from .base import FieldKind, FieldValueError, Storage
 
@@ -38,13 +38,15 @@ class TextKind(FieldKind):
 
     kind = "text"
     storage = Storage.TEXT
+    bulky = True
     example = "Первая строка\nвторая строка"
     text_like = True
+    MAX_LENGTH: ClassVar[int] = 1_000_000
 
     def parse(self, value, field):
         if not isinstance(value, str):
             raise FieldValueError("expected text")
-        if len(value) > 1_000_000:
+        if len(value) > self.MAX_LENGTH:
             raise FieldValueError("is longer than 1,000,000 characters")
         return value
 
@@ -67,8 +69,11 @@ class IntegerKind(FieldKind):
 
     kind = "integer"
     storage = Storage.INTEGER
+    number = True
     options_schema = _bounds_schema({"type": "integer"})
     example = 42
+    # The largest magnitude a 64-bit column holds.
+    MAX_ABS: ClassVar[int] = 2**63 - 1
 
     def parse(self, value, field):
         if isinstance(value, bool):
@@ -84,7 +89,7 @@ class IntegerKind(FieldKind):
                 number = int(value)
             else:
                 raise FieldValueError("expected a whole number")
-        if abs(number) >= 2**63:
+        if abs(number) > self.MAX_ABS:
             raise FieldValueError("is out of range")
         _check_bounds(number, field)
         return number
@@ -95,6 +100,7 @@ class DecimalKind(FieldKind):
 
     kind = "decimal"
     storage = Storage.DECIMAL
+    number = True
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
         "precision": {"type": "integer", "minimum": 1, "maximum": 38, "default": 18},
         "scale": {"type": "integer", "minimum": 0, "maximum": 12, "default": 2},

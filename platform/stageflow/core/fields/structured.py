@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from ..formula import FormulaError, parse_formula
 from ..registry import Registry
@@ -19,8 +19,10 @@ class ChecklistKind(FieldKind):
 
     kind = "checklist"
     storage = Storage.JSON
+    bulky = True
+    ITEM_MAX_LENGTH: ClassVar[int] = 500
     options_schema = {"type": "object", "additionalProperties": False, "properties": {
-        "items": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 500}}}}
+        "items": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": ITEM_MAX_LENGTH}}}}
     example = [{"text": "Паспорт", "done": True}, {"text": "СНИЛС", "done": False}]
     done_kind = BooleanKind()
 
@@ -35,8 +37,8 @@ class ChecklistKind(FieldKind):
                 item = {"text": item, "done": False}
             if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
                 raise FieldValueError(f"item {i + 1} needs a text")
-            if len(item["text"]) > 500:
-                raise FieldValueError(f"item {i + 1} is longer than 500 characters")
+            if len(item["text"]) > self.ITEM_MAX_LENGTH:
+                raise FieldValueError(f"item {i + 1} is longer than {self.ITEM_MAX_LENGTH} characters")
             done = item.get("done", False)
             if not isinstance(done, bool):
                 try:
@@ -45,6 +47,9 @@ class ChecklistKind(FieldKind):
                     raise FieldValueError(f"item {i + 1}: done must be true or false") from None
             items.append({"text": item["text"].strip(), "done": done})
         return items or None
+
+    def initial_value(self, field):
+        return [{"text": text, "done": False} for text in field.options.get("items", ())]
 
 
 class ChildTableKind(FieldKind):
@@ -56,6 +61,7 @@ class ChildTableKind(FieldKind):
 
     kind = "child_table"
     storage = Storage.NONE
+    bulky = True
     NOT_IN_ROWS = frozenset({"child_table", "file", "computed"})
     options_schema = {"type": "object", "additionalProperties": False, "required": ["fields"],
                       "properties": {"fields": {"type": "array", "minItems": 1,
@@ -118,6 +124,9 @@ class ComputedKind(FieldKind):
 
     def result_kind(self, field) -> FieldKind:
         return self.kinds.get(self.RESULT_KINDS[field.options["type"]])
+
+    def value_kind(self, field):
+        return self.result_kind(field)
 
     def storage_of(self, field):
         return self.result_kind(field).storage

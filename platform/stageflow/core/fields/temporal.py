@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import ClassVar
 
 from .base import FieldKind, FieldValueError, Storage
 
@@ -77,7 +78,9 @@ class DurationKind(FieldKind):
 
     kind = "duration"
     storage = Storage.INTEGER
+    number = True
     example = "1h 30m"
+    MAX_SECONDS: ClassVar[int] = 2**40 - 1
 
     def parse(self, value, field):
         if isinstance(value, bool):
@@ -95,6 +98,6 @@ class DurationKind(FieldKind):
             seconds = sum(int(n) * _UNITS[u.lower()] for n, u in _HUMAN.findall(value))
         else:
             raise FieldValueError("expected a duration like 1h 30m, PT1H30M or seconds")
-        if seconds < 0 or seconds >= 2**40:
+        if seconds < 0 or seconds > self.MAX_SECONDS:
             raise FieldValueError("is out of range")
         return seconds

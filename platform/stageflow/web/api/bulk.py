@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify
 from ...core.system_fields import SYSTEM_SET_KEYS
 from ...data import BulkRefused, RecordConflict, RecordNotFound, RecordValidationError, StageMoveRefused
 from ...security import AccessDenied
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from .auth import current_actor
 from .errors import ApiError, error_response
 from .records import json_body

@@ -19,7 +19,9 @@ from ...data import (
     RecordValidationError,
     StageMoveRefused,
 )
+from ...data.attachments import AttachmentRefused
 from ...data.catalog import UnknownApp, UnknownEntity
+from ...data.comments import CommentRefused
 from ...data.files import FileRefused
 from ...security import AccessDenied
 
@@ -73,6 +75,8 @@ HANDLERS = {
     AccessDenied: lambda e: error_response(403, str(e)),
     FilterError: lambda e: error_response(400, str(e)),
     FileRefused: lambda e: error_response(413, str(e)),
+    CommentRefused: lambda e: error_response(422, str(e), e.errors),
+    AttachmentRefused: lambda e: error_response(422, str(e), e.errors),
 }
 
 

@@ -16,7 +16,7 @@ from ...core.specs import label_text
 from ...data.schema_sync import SchemaChangeRefused
 from ...metadata.editing import EditRefused, NoSuchEntity, bundle_with_documents, bundle_with_field, documents_of
 from ...security.permissions import AccessDenied, may_configure
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from .auth import current_actor
 from .errors import ApiError
 from .records import json_body

@@ -23,8 +23,7 @@ from flask import (
 )
 
 from ...core.specs import EntitySpec, label_text
-from ..menu import current_actor_or_none
-from ..security import stageflow_engine
+from ..extension import current_actor_or_none, stageflow_engine
 from . import openapi_paths as paths
 from .auth import current_actor
 from .errors import ApiError

@@ -8,12 +8,8 @@ from ...core.kinds import Kinds
 from ...core.specs import EntitySpec
 from ...data.bulk_updates import MAX_BULK
 from ...data.records import MAX_PAGE
-from .openapi_schemas import (
-    ID_SCHEMA,
-    field_schema,
-    filterable_fields,
-    required_on_create,
-)
+from ..field_faces import ID_SCHEMA, field_faces_for
+from .openapi_schemas import filterable_fields, required_on_create
 from .records import LIST_PARAMETERS
 
 PREFIX = "/api/v1"
@@ -74,8 +70,9 @@ def _list_parameters(kinds: Kinds, entity: EntitySpec, locale: str) -> list[dict
         _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
         _query("count", {"type": "boolean"}, "also return the number of matching records"),
     ]
+    faces = field_faces_for(kinds.fields)
     for spec in filterable_fields(kinds, entity):
-        schema = field_schema(kinds, spec, locale)
+        schema = faces.field_schema(spec, locale)
         for key in ("nullable", "readOnly", "title", "x-stageflow-kind", "description"):
             schema.pop(key, None)
         if "enum" in schema:
@@ -118,8 +115,9 @@ def entity_paths(kinds: Kinds, app: str, entity: EntitySpec, schema: str, tag: s
     base, item = f"{PREFIX}/{app}/{entity.name}/", f"{PREFIX}/{app}/{entity.name}/{{id}}"
     id_param = {"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA}
     create_body = {"allOf": [_ref(schema)]}
-    if required_on_create(entity):
-        create_body["allOf"].append({"type": "object", "required": required_on_create(entity)})
+    required = required_on_create(kinds, entity)
+    if required:
+        create_body["allOf"].append({"type": "object", "required": required})
     page = {"type": "object", "required": ["items", "next_cursor"], "properties": {
         "items": {"type": "array", "items": _ref(schema)},
         "next_cursor": {"type": "string", "nullable": True}, "count": {"type": "integer"}}}

@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from ...core.system_fields import SYSTEM_SET_KEYS
 from ...data.records import MAX_PAGE
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from .auth import current_actor
 from .errors import ApiError
 

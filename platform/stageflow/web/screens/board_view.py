@@ -15,7 +15,7 @@ from flask import Blueprint, abort, render_template, request
 
 from ...core.specs import FieldSpec, PipelineSpec, Right, StageSpec
 from ...data import FilterError, RecordNotFound
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from .context import ScreenContext, screen_context
 from .list_columns import CellText
 from .navigation import board_url, card_url

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from ...core.specs import FieldSpec, Right
 from ...data import FilterError
 from ...data.records import MAX_PAGE
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from .context import ScreenContext, screen_context
 from .navigation import DATE_KINDS, calendar_url, card_url
 from .quick_create import quick_create_defaults

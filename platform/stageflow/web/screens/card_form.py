@@ -1,9 +1,10 @@
-"""A posted card form turned into values per field kind, in the shape the widgets hold.
+"""A posted card form turned into values per field, in the shape the widgets hold.
 
 The field kinds parse text themselves (the RecordService calls them), so this module only
-gathers what the browser sent: one text per plain field, lists for multi-selects, numbered
-rows for checklists and child tables (``<field>.<row>.<column>``), kept and uploaded files.
-Only the fields the card offered for editing are read; anything else in the form is ignored.
+gathers what the browser sent, as the face's ``form_shape`` says: one text per plain field,
+lists for multi-selects, numbered rows for checklists and child tables
+(``<field>.<row>.<column>``), kept and uploaded files. Only the fields the card offered for
+editing are read; anything else in the form is ignored.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ...core.specs import FieldSpec
+from ..field_faces import FieldFaces, FormShape
 
 # Stores one upload and answers its file id, or raises ValueError naming what is wrong.
 StoreUpload = Callable[[FieldSpec, FileStorage], int]
@@ -39,13 +41,14 @@ def _checklist(form: MultiDict, name: str) -> list[dict[str, Any]]:
     return items
 
 
-def _child_rows(form: MultiDict, spec: FieldSpec) -> list[dict[str, Any]]:
+def _child_rows(form: MultiDict, spec: FieldSpec, faces: FieldFaces) -> list[dict[str, Any]]:
     rows = []
     for i in _row_numbers(form, spec.name):
         row: dict[str, Any] = {}
         for column in spec.children:
             key = f"{spec.name}.{i}.{column.name}"
-            row[column.name] = (key in form) if column.kind == "boolean" else form.get(key, "").strip()
+            flag = faces.face(column).form_shape is FormShape.FLAG
+            row[column.name] = (key in form) if flag else form.get(key, "").strip()
         if any(v not in ("", False) for v in row.values()):  # a row left blank is no row
             rows.append(row)
     return rows
@@ -55,36 +58,40 @@ def _kept_files(form: MultiDict, name: str) -> list[int]:
     return [int(v) for v in form.getlist(f"{name}.keep") if v.isdigit()]
 
 
-def read_card_form(form: MultiDict, fields: Iterable[FieldSpec]) -> dict[str, Any]:
+def _lines(form: MultiDict, name: str) -> str:
+    # Browsers send CRLF line breaks; long text keeps its own spacing otherwise.
+    text = form.get(name, "").replace("\r\n", "\n")
+    return text if text.strip() else ""
+
+
+def _read(form: MultiDict, spec: FieldSpec, faces: FieldFaces) -> Any:
+    shape, name = faces.face(spec).form_shape, spec.name
+    if shape is FormShape.FLAG:
+        return name in form
+    if shape is FormShape.CODES:
+        return [v for v in form.getlist(name) if v.strip()]
+    if shape is FormShape.CHECKLIST:
+        return _checklist(form, name)
+    if shape is FormShape.ROWS:
+        return _child_rows(form, spec, faces)
+    if shape is FormShape.FILES:
+        return _kept_files(form, name)
+    if shape is FormShape.LINES:
+        return _lines(form, name)
+    return form.get(name, "").strip()
+
+
+def read_card_form(form: MultiDict, fields: Iterable[FieldSpec], faces: FieldFaces) -> dict[str, Any]:
     """The values of ``fields`` as posted (files: the ones kept, uploads not yet added)."""
-    values: dict[str, Any] = {}
-    for spec in fields:
-        name = spec.name
-        if spec.kind == "boolean":
-            values[name] = name in form
-        elif spec.kind == "multiselect":
-            values[name] = [v for v in form.getlist(name) if v.strip()]
-        elif spec.kind == "checklist":
-            values[name] = _checklist(form, name)
-        elif spec.kind == "child_table":
-            values[name] = _child_rows(form, spec)
-        elif spec.kind == "file":
-            values[name] = _kept_files(form, name)
-        elif spec.kind == "text":
-            # Browsers send CRLF line breaks; long text keeps its own spacing otherwise.
-            text = form.get(name, "").replace("\r\n", "\n")
-            values[name] = text if text.strip() else ""
-        else:
-            values[name] = form.get(name, "").strip()
-    return values
+    return {spec.name: _read(form, spec, faces) for spec in fields}
 
 
 def add_uploads(values: dict[str, Any], uploads: MultiDict, fields: Iterable[FieldSpec],
-                store: StoreUpload) -> dict[str, str]:
+                store: StoreUpload, faces: FieldFaces) -> dict[str, str]:
     """Store the files chosen in file fields and add their ids; answers refusals per field."""
     errors: dict[str, str] = {}
     for spec in fields:
-        if spec.kind != "file":
+        if faces.face(spec).form_shape is not FormShape.FILES:
             continue
         chosen = [u for u in uploads.getlist(spec.name) if u and u.filename]
         for upload in chosen:
@@ -98,12 +105,16 @@ def add_uploads(values: dict[str, Any], uploads: MultiDict, fields: Iterable[Fie
     return errors
 
 
-def submitted_values(values: dict[str, Any], fields: Iterable[FieldSpec]) -> dict[str, Any]:
+# Shapes whose empty list means no value (a child table's empty list means no rows).
+EMPTY_LIST_IS_NONE = frozenset({FormShape.CHECKLIST, FormShape.FILES, FormShape.CODES})
+
+
+def submitted_values(values: dict[str, Any], fields: Iterable[FieldSpec], faces: FieldFaces) -> dict[str, Any]:
     """The values as the RecordService takes them: empty text is no value, rows as lists."""
     result: dict[str, Any] = {}
     for spec in fields:
         value = values.get(spec.name)
-        if spec.kind in ("checklist", "file", "multiselect"):
+        if faces.face(spec).form_shape in EMPTY_LIST_IS_NONE:
             value = value or None
         elif isinstance(value, str) and not value:
             value = None

@@ -13,8 +13,6 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from ...data.timeline import comments_of
-from ...storage.database import read_connection
 from .context import ScreenContext
 from .widgets import ChoiceSource
 
@@ -102,8 +100,7 @@ def _change_entries(screen: ScreenContext, history: list[dict[str, Any]]) -> lis
 def timeline_entries(engine, screen: ScreenContext, record_id: int, history: list[dict[str, Any]],
                      include_robots: bool = True) -> list[TimelineEntry]:
     """The record's timeline, oldest first; without robot and system entries when asked."""
-    with read_connection(engine.db) as conn:
-        comments = comments_of(conn, screen.app_name, screen.entity_name, record_id)
+    comments = engine.comments.list(screen.actor, screen.app_name, screen.entity_name, record_id)
     files = ChoiceSource(engine, screen)
     entries = _change_entries(screen, history)
     entries += [TimelineEntry(c["kind"], c["at"], c["author"], c["body"], files.file_infos(c["files"]))

@@ -15,13 +15,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import FileStorage
 
+from ...core.fields import FileKind
+from ...core.record_title import title_value
 from ...core.specs import FieldSpec, Right
 from ...data.files import FileRefused, safe_filename
 from ...data.record_context import RecordConflict, RecordNotFound
 from ...data.record_values import RecordValidationError
 from ...data.stages import StageMoveRefused
 from ...security import AccessDenied
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
+from ..field_faces import current_field_faces
 from .card_form import add_uploads, read_card_form, submitted_values
 from .card_layout import STAGE
 from .card_page import CardAccess, card_access, card_view, form_values
@@ -36,7 +39,7 @@ CONFLICT_MESSAGE = lazy_gettext("Someone else changed this record while you were
 
 
 def _uploader(engine, screen: ScreenContext):
-    kind = engine.kinds.fields.get("file")
+    kind = engine.kinds.fields.get(FileKind.kind)
 
     def store(spec: FieldSpec, upload: FileStorage) -> int:
         data = upload.read()
@@ -55,9 +58,8 @@ def _uploader(engine, screen: ScreenContext):
 def _title(screen: ScreenContext, record: dict[str, Any], record_id: int | None) -> str:
     if record_id is None:
         return gettext("New %(entity)s", entity=screen.entity_label)
-    title_field = screen.entity.title_field
-    title = record.get(title_field) if title_field else None
-    return str(title) if title not in (None, "") else gettext("%(entity)s #%(id)d", entity=screen.entity_label, id=record_id)
+    title = title_value(screen.entity, record)
+    return title if title is not None else gettext("%(entity)s #%(id)d", entity=screen.entity_label, id=record_id)
 
 
 @dataclass
@@ -73,9 +75,10 @@ class Refused:
 def _save(engine, screen: ScreenContext, access: CardAccess, record_id: int | None) -> dict[str, Any] | Refused:
     """Save the posted form: the saved record, or why it was refused."""
     specs = access.editable_specs(screen)
-    values = read_card_form(request.form, specs)
-    errors = add_uploads(values, request.files, specs, _uploader(engine, screen))
-    submission = submitted_values(values, specs)
+    faces = current_field_faces()
+    values = read_card_form(request.form, specs, faces)
+    errors = add_uploads(values, request.files, specs, _uploader(engine, screen), faces)
+    submission = submitted_values(values, specs, faces)
     if STAGE in access.editable and request.form.get(STAGE):
         values[STAGE] = submission[STAGE] = request.form[STAGE]
     if record_id is None and request.form.get("_pipeline"):
@@ -144,7 +147,7 @@ def register(bp: Blueprint) -> None:
         screen = screen_context(app, entity)
         if not screen.can(Right.CREATE):
             abort(403, description=f"you may not create {screen.entity_label} records")
-        record = initial_values(list(screen.entity.fields))
+        record = initial_values(list(screen.entity.fields), current_field_faces())
         return _show_or_save(stageflow_engine(), screen, record, None, gettext("%(entity)s created", entity=screen.entity_label))
 
     @bp.route("/<app>/<entity>/<int:record_id>", methods=["GET", "POST"], endpoint="card_view")

@@ -15,9 +15,8 @@ from flask_appbuilder import AppBuilder
 from ...core.specs import AppSpec, EntitySpec, FieldSpec, Right, label_text
 from ...data.catalog import UnknownEntity
 from ...security import Actor
+from ..extension import current_actor_or_none, stageflow_engine
 from ..language import labels_locale
-from ..menu import current_actor_or_none
-from ..security import stageflow_engine
 
 
 class LoginRequired(Exception):

@@ -1,27 +1,26 @@
 """The current user's notification inbox (PL14): ``/inbox/``, newest first, mark read.
 
-The automation writes notifications (``sf_notification``); this screen only reads and marks
-them, through :mod:`stageflow.data.notifications`, and only the user's own.
+The automation writes notifications; this screen only reads and marks them, through the
+engine's inbox service (:class:`stageflow.data.notifications.Inbox`), which acts on the user's
+own only.
 """
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from ...data.notifications import inbox, mark_all_read, mark_read, unread_count
-from ...storage.database import read_connection, write_transaction
-from ..menu import current_actor_or_none
-from ..security import stageflow_engine
+from ...security import Actor
+from ..extension import current_actor_or_none, stageflow_engine
 from .context import LoginRequired
 from .rendering import render_screen
 
 INBOX_SIZE = 100
 
 
-def _username() -> str:
+def _actor() -> Actor:
     actor = current_actor_or_none()
     if actor is None:
         raise LoginRequired()
-    return actor.username
+    return actor
 
 
 def _record_url(item: dict) -> str | None:
@@ -32,28 +31,22 @@ def _record_url(item: dict) -> str | None:
 
 
 def show_inbox():
-    username = _username()
+    actor = _actor()
     unread_only = request.args.get("unread") == "1"
-    with read_connection(stageflow_engine().db) as conn:
-        items = inbox(conn, username, unread_only=unread_only, limit=INBOX_SIZE)
-        unread = unread_count(conn, username)
+    notifications = stageflow_engine().inbox
+    items = notifications.items(actor, unread_only=unread_only, limit=INBOX_SIZE)
+    unread = notifications.unread_count(actor)
     entries = [(item, _record_url(item)) for item in items]
     return render_screen("inbox.html", None, entries=entries, unread=unread, unread_only=unread_only)
 
 
 def read_one(notification_id: int):
-    username = _username()
-    engine = stageflow_engine()
-    with write_transaction(engine.db) as conn:
-        mark_read(conn, username, notification_id, engine.clock())
+    stageflow_engine().inbox.mark_read(_actor(), notification_id)
     return redirect(url_for("stageflow_screens.inbox", **request.args))
 
 
 def read_all():
-    username = _username()
-    engine = stageflow_engine()
-    with write_transaction(engine.db) as conn:
-        mark_all_read(conn, username, engine.clock())
+    stageflow_engine().inbox.mark_all_read(_actor())
     return redirect(url_for("stageflow_screens.inbox"))
 
 

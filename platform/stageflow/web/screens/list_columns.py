@@ -2,7 +2,8 @@
 
 Columns come from the entity's ``views.list.columns`` in metadata, else from its first
 sensible fields; a user's own choice (saved per user) wins when it still names known fields.
-Fields hidden from the user by field rules are never offered.
+Fields hidden from the user by field rules are never offered. How a value reads is its
+kind's face's answer (:mod:`stageflow.web.field_faces`); this module supplies the words.
 """
 from __future__ import annotations
 
@@ -10,22 +11,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext, ngettext, pgettext
+from flask_babel import gettext, pgettext
 
+from ...core.fields import LinkKind
+from ...core.record_title import title_field, title_value
 from ...core.specs import FieldSpec
 from ...core.system_fields import queryable_fields
 from ...data.filters import FilterError
 from ...security import AccessDenied
+from ..field_faces import FieldFaces, current_field_faces
 from .context import ScreenContext
 
-# Kinds that make poor default columns: long text, lists, files and nested tables.
-BULKY_KINDS = frozenset({"text", "child_table", "file", "checklist", "multiselect", "json"})
 DEFAULT_COLUMN_COUNT = 6
 # System columns offered in the column chooser next to the entity's own fields.
 SYSTEM_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
 PIPELINE_COLUMNS = ("pipeline", "stage", "stage_changed_at")
-NUMBER_KINDS = frozenset({"integer", "decimal", "money", "duration"})
-CHOICE_KINDS = frozenset({"select", "multiselect"})
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,12 @@ class Column:
     name: str
     label: str
     spec: FieldSpec
+    # A number: right-aligned, exported as a number (the kind's trait).
+    numeric: bool = False
 
     @property
     def kind(self) -> str:
         return self.spec.kind
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in NUMBER_KINDS or (self.kind == "computed" and self.spec.options.get("type") in
-                                              ("integer", "decimal", "money"))
 
 
 def _system_label(name: str) -> str | None:
@@ -58,24 +55,27 @@ def _label(screen: ScreenContext, spec: FieldSpec) -> str:
     return (None if own else _system_label(spec.name)) or screen.field_label(spec)
 
 
-def offered_columns(screen: ScreenContext, hidden: Iterable[str]) -> dict[str, Column]:
+def offered_columns(screen: ScreenContext, hidden: Iterable[str], faces: FieldFaces | None = None) -> dict[str, Column]:
     """Every column the user may pick, in the entity's order; ``hidden`` fields left out."""
+    faces = faces or current_field_faces()
     fields = queryable_fields(screen.entity)
-    names = [f.name for f in screen.entity.fields if f.kind != "child_table"]
+    names = [f.name for f in screen.entity.fields]
     if screen.entity.has_pipelines:
         names += list(PIPELINE_COLUMNS)
     names += list(SYSTEM_COLUMNS)
     hidden = set(hidden)
-    return {n: Column(n, _label(screen, fields[n]), fields[n]) for n in names if n in fields and n not in hidden}
+    return {n: Column(n, _label(screen, fields[n]), fields[n], faces.number(fields[n]))
+            for n in names if n in fields and n not in hidden}
 
 
-def default_column_names(screen: ScreenContext) -> list[str]:
+def default_column_names(screen: ScreenContext, faces: FieldFaces | None = None) -> list[str]:
     configured = (screen.entity.views or {}).get("list", {}).get("columns")
     if configured:
         return list(configured)
+    faces = faces or current_field_faces()
     entity = screen.entity
     names = [entity.title_field] if entity.title_field else []
-    names += [f.name for f in entity.fields if f.kind not in BULKY_KINDS and f.name not in names]
+    names += [f.name for f in entity.fields if not faces.bulky(f) and f.name not in names]
     names = names[:DEFAULT_COLUMN_COUNT]
     if entity.has_pipelines:
         names.append("stage")
@@ -93,10 +93,13 @@ def choose_columns(offered: Mapping[str, Column], wanted: Sequence[str] | None,
 
 
 class CellText:
-    """Turns stored JSON values into the text a person reads: labels for codes, names for users."""
+    """Turns stored JSON values into the text a person reads: labels for codes, names for users.
 
-    def __init__(self, screen: ScreenContext):
+    The words the field faces need (:class:`~stageflow.web.field_faces.ValueLabels`)."""
+
+    def __init__(self, screen: ScreenContext, faces: FieldFaces | None = None):
         self.screen = screen
+        self.faces = faces or current_field_faces()
         app = screen.app
         self.users = {u.username: u.full_name for u in app.users}
         self.departments = {d.name: screen.label(d.label, d.name) for d in app.departments}
@@ -112,10 +115,10 @@ class CellText:
         """Read the titles of the records the link ``fields`` of ``items`` point at: one query per
         link field, through the RecordService as the same user (a record they cannot see stays ``#id``)."""
         for spec in fields:
-            target = self.screen.app.entities.get(spec.options.get("entity", "")) if spec.kind == "link" else None
+            target = self.screen.app.entities.get(spec.options.get("entity", "")) if spec.kind == LinkKind.kind else None
             ids = sorted({v for v in (item.get(spec.name) for item in items) if isinstance(v, int)} -
                          set(self.link_titles.get(spec.name, {})))
-            if target is None or not target.title_field or not ids:
+            if target is None or title_field(target) is None or not ids:
                 continue
             try:
                 page = records.list(self.screen.actor, self.screen.app_name, target.name,
@@ -123,7 +126,11 @@ class CellText:
             except (AccessDenied, FilterError):
                 continue
             titles = self.link_titles.setdefault(spec.name, {})
-            titles.update({r["id"]: str(r.get(target.title_field) or f"#{r['id']}") for r in page.items})
+            titles.update({r["id"]: title for r in page.items if (title := title_value(target, r)) is not None})
+
+    def link_title(self, spec: FieldSpec, record_id: Any) -> str | None:
+        """The title read by :meth:`load_titles` of the record a link field points at."""
+        return self.link_titles.get(spec.name, {}).get(record_id)
 
     def choice_labels(self, spec: FieldSpec) -> dict[str, str]:
         """code -> label of a select field's choices (inline or from its handbook)."""
@@ -142,31 +149,8 @@ class CellText:
         """The text of a field's value: the list's cells and the board's cards read alike."""
         if value is None or value == "" or value == []:
             return ""
-        kind = spec.kind
         if spec.name == "stage":
             return self.stages.get(value, str(value))
         if spec.name == "pipeline":
             return self.pipelines.get(value, str(value))
-        if kind == "boolean":
-            return gettext("Yes") if value else gettext("No")
-        if kind in CHOICE_KINDS:
-            labels = self.choice_labels(spec)
-            values = value if isinstance(value, list) else [value]
-            return ", ".join(labels.get(str(v), str(v)) for v in values)
-        if kind == "user":
-            return self.users.get(value, str(value))
-        if kind == "department":
-            return self.departments.get(value, str(value))
-        if kind == "link":
-            return self.link_titles.get(spec.name, {}).get(value) or f"#{value}"
-        if kind == "checklist" and isinstance(value, list):
-            done = sum(1 for item in value if isinstance(item, Mapping) and item.get("done"))
-            return f"{done}/{len(value)}"
-        if kind == "file":
-            count = len(value) if isinstance(value, list) else 1
-            return ngettext("%(num)d file", "%(num)d files", count)
-        if kind == "datetime" and isinstance(value, str):
-            return value.replace("T", " ").removesuffix("Z")
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return str(value)
+        return self.faces.face(spec).cell_text(spec, value, self)

@@ -1,4 +1,4 @@
-"""The filter controls of a list, one per shown column, chosen by the field's kind.
+"""The filter controls of a list, one per shown column, chosen by the field kind's face.
 
 Text fields filter by "contains", choices (select, user, department, stage) by "one of",
 dates and numbers by a from/to range, booleans by yes/no; every field can ask "is empty".
@@ -9,63 +9,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .list_columns import NUMBER_KINDS, CellText, Column
+from ..field_faces import FILTER_OPERATORS, FilterWidget
+from .list_columns import CellText, Column
 
-TEXT_KINDS = frozenset({"string", "text", "email", "phone", "url"})
-CHOICE_KINDS = frozenset({"select", "user", "department"})
+# System columns whose values are the entity's own stages and pipelines.
+STAGE_COLUMNS = ("stage", "pipeline")
+CHOICE_WIDGETS = (FilterWidget.CHOICES, FilterWidget.CONTAINS_CHOICE)
 
 
 @dataclass(frozen=True)
 class FilterControl:
     name: str
     label: str
-    widget: str  # text | choices | contains_choice | date | datetime | number | boolean | empty_only
+    widget: FilterWidget
     options: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def keys(self) -> tuple[str, ...]:
         """The URL parameters this control sets."""
-        by_widget = {"text": ("contains",), "choices": ("in",), "contains_choice": ("contains",),
-                     "date": ("gte", "lte"), "datetime": ("gte", "lte"), "number": ("gte", "lte"),
-                     "boolean": ("eq",), "empty_only": ()}
-        return tuple(f"{self.name}__{op}" for op in by_widget[self.widget]) + (f"{self.name}__is_empty",)
+        return tuple(f"{self.name}__{op}" for op in FILTER_OPERATORS[self.widget]) + (f"{self.name}__is_empty",)
 
 
-def _options(column: Column, cells: CellText) -> tuple[tuple[str, str], ...]:
-    if column.name == "stage":
-        return tuple(cells.stages.items())
-    if column.name == "pipeline":
-        return tuple(cells.pipelines.items())
-    if column.kind == "user":
-        return tuple(sorted(cells.users.items(), key=lambda item: item[1].lower()))
-    if column.kind == "department":
-        return tuple(cells.departments.items())
-    return tuple(cells.choice_labels(column.spec).items())
-
-
-def _widget(column: Column) -> str:
-    kind = column.kind
-    if column.name in ("stage", "pipeline") or kind in CHOICE_KINDS:
-        return "choices"
-    if kind == "multiselect":
-        return "contains_choice"
-    if kind in TEXT_KINDS:
-        return "text"
-    if kind in ("date", "datetime"):
-        return kind
-    if column.numeric or kind in NUMBER_KINDS:
-        return "number"
-    if kind == "boolean":
-        return "boolean"
-    return "empty_only"
+def _control(column: Column, cells: CellText) -> FilterControl:
+    if column.name in STAGE_COLUMNS:
+        own = cells.stages if column.name == "stage" else cells.pipelines
+        return FilterControl(column.name, column.label, FilterWidget.CHOICES, tuple(own.items()))
+    face = cells.faces.face(column.spec)
+    widget = face.filter_widget(column.spec, cells.faces)
+    options = face.filter_options(column.spec, cells) if widget in CHOICE_WIDGETS else ()
+    return FilterControl(column.name, column.label, widget, options)
 
 
 def filter_controls(columns: Sequence[Column], cells: CellText, filterable: set[str]) -> list[FilterControl]:
-    controls = []
-    for column in columns:
-        if column.name not in filterable:
-            continue
-        widget = _widget(column)
-        options = _options(column, cells) if widget in ("choices", "contains_choice") else ()
-        controls.append(FilterControl(column.name, column.label, widget, options))
-    return controls
+    return [_control(column, cells) for column in columns if column.name in filterable]

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request
 from ...core.specs import Right
 from ...core.system_fields import queryable_fields
 from ...data.filters import FilterError
-from ..security import stageflow_engine
+from ..extension import stageflow_engine
 from . import list_settings
 from .context import ScreenContext, screen_context
 from .list_columns import CellText, Column, choose_columns, default_column_names, offered_columns
@@ -49,7 +49,7 @@ def list_setup(screen: ScreenContext) -> ListSetup:
     never_filter = policy.ever_hidden() if policy.has_field_rules else set()
     always_hidden = policy.hidden_fields({}) if policy.has_field_rules else set()
     offered = offered_columns(screen, always_hidden)
-    saved = list_settings.saved_columns(screen.actor.username, screen.app_name, screen.entity_name)
+    saved = list_settings.saved_columns(screen.actor, screen.app_name, screen.entity_name)
     columns = choose_columns(offered, saved, default_column_names(screen))
     filterable = {n for n in queryable_fields(screen.entity) if n not in never_filter}
     list_view = (screen.entity.views or {}).get("list", {})
@@ -121,7 +121,7 @@ def render_list(app: str, entity: str):
         next_url=setup.query.link(base, cursor=next_cursor, before=None) if next_cursor else None,
         first_url=setup.query.link(base, cursor=None, before=None),
         filters=filter_controls(setup.columns, setup.cells, setup.filterable),
-        saved_filters=list_settings.saved_filters(screen.actor.username, app, entity),
+        saved_filters=list_settings.saved_filters(screen.actor, app, entity),
         can_export=screen.can(Right.EXPORT), can_create=screen.can(Right.CREATE),
         quick_create=quick_create_defaults(screen) if screen.can(Right.CREATE) and screen.entity.title_field else None,
         bulk=_bulk_options(screen, setup)), status
@@ -152,7 +152,7 @@ def save_list_columns(app: str, entity: str):
     screen = screen_context(app, entity)
     setup = list_setup(screen)
     names = [n for n in request.form.getlist("column") if n in setup.offered]
-    list_settings.save_columns(screen.actor.username, app, entity, None if "reset" in request.form else names)
+    list_settings.save_columns(screen.actor, app, entity, None if "reset" in request.form else names)
     return redirect(setup.query.link(list_url(app, entity), cursor=None, before=None))
 
 
@@ -160,11 +160,11 @@ def save_list_filter(app: str, entity: str):
     screen = screen_context(app, entity)
     name = request.form.get("name", "")
     if request.form.get("action") == "delete":
-        list_settings.delete_filter(screen.actor.username, app, entity, name)
+        list_settings.delete_filter(screen.actor, app, entity, name)
         return redirect(list_url(app, entity))
     query = list_setup(screen).query.filter_query()
     try:
-        list_settings.save_filter(screen.actor.username, app, entity, name, query)
+        list_settings.save_filter(screen.actor, app, entity, name, query)
     except list_settings.SettingError as exc:
         flash(str(exc), "danger")
     return redirect(f"{list_url(app, entity)}?{query}" if query else list_url(app, entity))

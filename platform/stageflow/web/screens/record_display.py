@@ -1,24 +1,24 @@
 """How the board and the calendar show a record: its title, card fields, amounts and choice colors.
 
-Pure functions over specs and the record JSON the RecordService returned, so a field the
-actor may not see (absent from the record) is never shown. Values are plain text; the templates
-escape them.
+Functions over specs and the record JSON the RecordService returned, so a field the actor may
+not see (absent from the record) is never shown. Values are plain text; the templates escape
+them. The title is core's :func:`~stageflow.core.record_title.record_title`, as everywhere.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...core.record_title import record_title, title_field
 from ...core.specs import AppSpec, EntitySpec, FieldSpec
+from ..field_faces import FieldFaces, current_field_faces
 
 # Colors for choices that declare none: distinct, readable under white text.
 PALETTE = ("#3a87ad", "#5cb85c", "#f0ad4e", "#9b59b6", "#d9534f", "#16a085", "#7f8c8d", "#e67e22")
-# Kinds worth a line on a kanban card when the metadata names no card fields.
-KEY_KINDS = ("money", "user", "select", "date", "datetime", "link")
 DEFAULT_CARD_FIELDS = 3
-TEXT_KINDS = frozenset({"string", "text", "email", "phone", "url"})
+# What names a record is decided in core; the board and the calendar read it from here.
+__all__ = ["Choice", "card_fields", "choices", "format_money", "record_title", "title_field"]
 
 
 @dataclass(frozen=True)
@@ -28,27 +28,15 @@ class Choice:
     color: str
 
 
-def title_field(entity: EntitySpec) -> FieldSpec | None:
-    """The field that names a record: ``title_field`` or the first text field."""
-    if entity.title_field and entity.has_field(entity.title_field):
-        return entity.field(entity.title_field)
-    return next((f for f in entity.fields if f.kind in TEXT_KINDS), None)
-
-
-def record_title(entity: EntitySpec, record: Mapping[str, Any]) -> str:
-    field = title_field(entity)
-    value = record.get(field.name) if field else None
-    return str(value) if value not in (None, "") else f"#{record['id']}"
-
-
-def card_fields(entity: EntitySpec) -> list[FieldSpec]:
+def card_fields(entity: EntitySpec, faces: FieldFaces | None = None) -> list[FieldSpec]:
     """The fields a kanban card shows under its title: the metadata's ``views.board.card_fields``,
-    else the first few key fields (money, people, choices, dates)."""
+    else the first few key fields (money, people, choices, dates: their faces' ``card_line``)."""
     names = (entity.views.get("board") or {}).get("card_fields")
     if names:
         return [entity.field(n) for n in names if entity.has_field(n)]
+    faces = faces or current_field_faces()
     title = title_field(entity)
-    keys = [f for f in entity.fields if f.kind in KEY_KINDS and f is not title]
+    keys = [f for f in entity.fields if faces.face(f).card_line and f is not title]
     return keys[:DEFAULT_CARD_FIELDS]
 
 

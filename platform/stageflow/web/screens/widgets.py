@@ -1,54 +1,31 @@
-"""Which widget shows a field kind on the card, and the field's value as the widget holds it.
+"""Which widget shows a field on the card, and the field's value as the widget holds it.
 
-One table maps each field kind to a template under ``stageflow/widgets/``; a kind missing from
-it falls back to a text input, so a new kind still renders. Values are kept in their *form
-shape* (text for inputs, lists for multi-selects, rows for child tables), which is both what
-the widget shows and what :mod:`.card_form` sends to the RecordService: after a refused save
-the card shows exactly what the user entered.
+The kind's face (:mod:`stageflow.web.field_faces`) names the template under
+``stageflow/widgets/`` and the input type; a kind without a face gets one derived from its
+storage, so a new kind still renders. Values are kept in their *form shape* (text for inputs,
+lists for multi-selects, rows for child tables), which is both what the widget shows and what
+:mod:`.card_form` sends to the RecordService: after a refused save the card shows exactly what
+the user entered.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from ...core.fields import choice_values
+from ...core.fields import DepartmentKind, UserKind, choice_values
+from ...core.record_title import record_title
 from ...core.specs import FieldSpec, HandbookItem
 from ...data.record_context import RecordNotFound
 from ...security import AccessDenied
-from ...storage import platform_tables as st
-from ...storage.database import read_connection
+from ..field_faces import FieldFace, FieldFaces, current_field_faces, human_duration
+from .card_layout import STAGE
 from .context import ScreenContext
 
-# kind -> (template, HTML input type for the generic input template)
-WIDGETS: dict[str, tuple[str, str]] = {
-    "string": ("input.html", "text"),
-    "text": ("textarea.html", ""),
-    "integer": ("input.html", "number"),
-    "decimal": ("input.html", "text"),
-    "money": ("money.html", "text"),
-    "duration": ("input.html", "text"),
-    "date": ("input.html", "date"),
-    "datetime": ("input.html", "datetime-local"),
-    "boolean": ("boolean.html", ""),
-    "select": ("select.html", ""),
-    "multiselect": ("select.html", ""),
-    "user": ("select.html", ""),
-    "department": ("select.html", ""),
-    "link": ("link.html", ""),
-    "email": ("input.html", "email"),
-    "phone": ("input.html", "tel"),
-    "url": ("input.html", "url"),
-    "file": ("file.html", ""),
-    "checklist": ("checklist.html", ""),
-    "child_table": ("child_table.html", ""),
-    "computed": ("computed.html", ""),
-    "stage": ("select.html", ""),
-}
+# The stage is no field kind: the card offers the pipeline's stages in a select.
+STAGE_WIDGET = "select.html"
 CHOICE_LIMIT = 500
-_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+__all__ = ["CHOICE_LIMIT", "CardField", "ChoiceSource", "form_value", "human_duration", "initial_values"]
 
 
 @dataclass
@@ -62,6 +39,7 @@ class CardField:
     error: str | None = None
     choices: list[tuple[str, str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    face: FieldFace | None = None  # the current app's face of the kind when None
 
     @property
     def name(self) -> str:
@@ -71,56 +49,34 @@ class CardField:
     def kind(self) -> str:
         return self.spec.kind
 
+    def _face(self) -> FieldFace:
+        if self.face is None:
+            self.face = current_field_faces().face(self.spec)
+        return self.face
+
     @property
     def template(self) -> str:
-        return "stageflow/widgets/" + WIDGETS.get(self.kind, WIDGETS["string"])[0]
+        return "stageflow/widgets/" + (STAGE_WIDGET if self.kind == STAGE else self._face().widget)
 
     @property
     def input_type(self) -> str:
-        return WIDGETS.get(self.kind, WIDGETS["string"])[1] or "text"
+        return "text" if self.kind == STAGE else self._face().input_type
 
     @property
     def choice_label(self) -> dict[str, str]:
         return dict(self.choices)
 
 
-def human_duration(seconds: int) -> str:
-    parts = []
-    for unit, size in _UNITS:
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(parts) or "0s"
-
-
-def form_value(spec: FieldSpec, value: Any) -> Any:
+def form_value(spec: FieldSpec, value: Any, faces: FieldFaces | None = None) -> Any:
     """A stored value (as JSON data) in the shape its widget holds."""
-    if spec.kind == "boolean":
-        return value
-    if spec.kind in ("multiselect", "file"):
-        return list(value or [])
-    if spec.kind == "checklist":
-        return [dict(item) for item in value or []]
-    if spec.kind == "child_table":
-        return [{c.name: form_value(c, row.get(c.name)) for c in spec.children} for row in value or []]
-    if value is None:
-        return ""
-    if spec.kind == "datetime":
-        return str(value).removesuffix("Z")
-    if spec.kind == "duration" and isinstance(value, int):
-        return human_duration(value)
-    return str(value)
+    return (faces or current_field_faces()).form_value(spec, value)
 
 
-def initial_values(fields: list[FieldSpec]) -> dict[str, Any]:
-    """What a new card starts with: defaults, and a checklist's configured items."""
-    values = {}
-    for spec in fields:
-        value = spec.default
-        if spec.kind == "checklist" and value is None:
-            value = [{"text": text, "done": False} for text in spec.options.get("items", ())]
-        values[spec.name] = value
-    return values
+def initial_values(fields: list[FieldSpec], faces: FieldFaces | None = None) -> dict[str, Any]:
+    """What a new card starts with: defaults, else what the kind starts with (a checklist's items)."""
+    faces = faces or current_field_faces()
+    return {spec.name: spec.default if spec.default is not None else faces.kind(spec).initial_value(spec)
+            for spec in fields}
 
 
 class ChoiceSource:
@@ -130,12 +86,12 @@ class ChoiceSource:
         self.engine, self.screen = engine, screen
 
     def choices(self, spec: FieldSpec, current: Any) -> list[tuple[str, str]]:
-        if spec.kind in ("select", "multiselect"):
-            found = self._choice_options(spec)
-        elif spec.kind == "user":
+        if spec.kind == UserKind.kind:
             found = self._users()
-        elif spec.kind == "department":
+        elif spec.kind == DepartmentKind.kind:
             found = self._departments()
+        elif current_field_faces().choice(spec):
+            found = self._choice_options(spec)
         else:
             return []
         known = {value for value, _ in found}
@@ -167,19 +123,11 @@ class ChoiceSource:
         return stored or row["code"]
 
     def _users(self) -> list[tuple[str, str]]:
-        u, r = st.users, st.user_roles
-        query = (select(u.c.username, u.c.full_name).distinct()
-                 .join(r, r.c.username == u.c.username)
-                 .where(r.c.app == self.screen.app_name, u.c.active.is_(True)).order_by(u.c.full_name))
-        with read_connection(self.engine.db) as conn:
-            return [(row.username, row.full_name or row.username) for row in conn.execute(query)]
+        return self.engine.org.users(self.screen.actor, self.screen.app_name)
 
     def _departments(self) -> list[tuple[str, str]]:
-        d = st.departments
-        query = select(d.c.name, d.c.label).where(d.c.app == self.screen.app_name).order_by(d.c.name)
-        with read_connection(self.engine.db) as conn:
-            rows = conn.execute(query).all()
-        return [(row.name, self.screen.label(json.loads(row.label), row.name)) for row in rows]
+        departments = self.engine.org.departments(self.screen.actor, self.screen.app_name)
+        return [(name, self.screen.label(label, name)) for name, label in departments]
 
     def link_label(self, spec: FieldSpec, record_id: Any) -> str:
         """The linked record's title as the actor sees it, else its number."""
@@ -188,16 +136,12 @@ class ChoiceSource:
             record = self.engine.records.get(self.screen.actor, self.screen.app_name, target, int(record_id))
         except (RecordNotFound, AccessDenied, ValueError, TypeError):
             return f"#{record_id}"
-        title_field = self.screen.app.entity(target).title_field
-        title = record.get(title_field) if title_field else None
-        return str(title) if title not in (None, "") else f"#{record_id}"
+        return record_title(self.screen.app.entity(target), record)
 
     def file_infos(self, ids: list) -> list[dict[str, Any]]:
         ids = [i for i in ids if isinstance(i, int)]
         if not ids:
             return []
-        with read_connection(self.engine.db) as conn:
-            rows = conn.execute(select(st.files.c.id, st.files.c.filename, st.files.c.size)
-                                .where(st.files.c.id.in_(ids))).mappings().all()
-        by_id = {row["id"]: dict(row) for row in rows}
-        return [by_id.get(i, {"id": i, "filename": f"#{i}", "size": None}) for i in ids]
+        found = self.engine.files.infos(ids)
+        return [{"id": i, "filename": found[i].filename, "size": found[i].size} if i in found
+                else {"id": i, "filename": f"#{i}", "size": None} for i in ids]
