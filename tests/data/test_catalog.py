@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import inspect, select, text
+import pytest
+from sqlalchemy import inspect, select, text, update
 
 from stageflow.runtime import create_stageflow
 from stageflow.storage import platform_tables as st
+from stageflow.storage.platform_schema import PlatformSchemaOutdated, schema_version
 from stageflow.web import create_app
 from tests.bundle_edit import EditableBundle
 
@@ -78,12 +80,19 @@ def test_an_app_whose_stored_revision_no_longer_validates_is_skipped_and_reporte
     assert restarted.catalog.names() == ["mini"] and restarted.catalog.broken == {}
 
 
-def test_platform_tables_missing_from_an_older_database_are_added_on_start(db_url, tmp_path):
+def test_platform_tables_missing_from_an_older_database_are_added_by_its_migration(db_url, tmp_path):
+    """A database an earlier release made (another schema digest, a platform table missing): SQLite,
+    the embedded default, adds the table on start; PostgreSQL refuses to start until migrated."""
     sf = create_stageflow(db_url, files_dir=tmp_path / "files")
     with sf.db.begin() as conn:
         conn.execute(text("DROP TABLE sf_notification"))
+        conn.execute(update(schema_version).values(digest="digest-of-an-earlier-release"))
     sf.close()
-    again = create_stageflow(db_url, files_dir=tmp_path / "files")
+    on_postgres = db_url.startswith("postgresql")
+    if on_postgres:
+        with pytest.raises(PlatformSchemaOutdated, match="stageflow migrate"):
+            create_stageflow(db_url, files_dir=tmp_path / "files")
+    again = create_stageflow(db_url, files_dir=tmp_path / "files", migrate=True if on_postgres else None)
     with again.db.connect() as conn:
         assert inspect(conn).has_table("sf_notification")
     again.close()
