@@ -3,7 +3,8 @@
 What changed: the files that differ from ``BASE`` (default ``HEAD``: uncommitted work), plus new
 untracked files. A test file covers a change when it is the change, sits in a changed test
 folder's support, names the changed module after ``test_``, or imports the changed module. An
-app bundle maps to its tests under ``tests/apps/<app>``; the metaschema to ``tests/metadata``.
+app bundle maps to its tests under ``tests/apps/<app>``; the metaschema to ``tests/metadata``;
+ARCHITECTURE.md to the tests that hold it to the code.
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def covering_tests(path: Path, all_tests: dict[Path, str]) -> set[Path]:
         return found
     if relative.parts[0] == "apps" and len(relative.parts) > 1:
         return _test_files(TESTS / "apps" / relative.parts[1]) or _test_files(TESTS / "apps")
+    if relative == Path("ARCHITECTURE.md"):  # its layers table and module names are tested
+        return {TESTS / "test_layers.py", TESTS / "test_architecture_doc.py"}
     if relative.parts[0] == "metaschema":
         return _test_files(TESTS / "metadata")
     if relative.parts[0] != "platform" or path.suffix != ".py":

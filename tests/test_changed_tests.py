@@ -29,6 +29,7 @@ def test_a_changed_test_runs_itself_and_a_changed_support_file_its_folder():
 def test_an_app_bundle_maps_to_its_app_tests_and_the_metaschema_to_the_metadata_tests():
     assert "tests/apps/it_service/test_it_app.py" in covered("apps/it_service/app.json")
     assert "tests/metadata/test_upgrades.py" in covered("metaschema/upgrades.py")
+    assert covered("ARCHITECTURE.md") == {"tests/test_layers.py", "tests/test_architecture_doc.py"}
 
 
 def test_a_changed_shared_test_module_runs_the_tests_that_import_it():
