@@ -22,6 +22,7 @@ from .data.accounts import UserAccounts
 from .data.attachments import AttachmentService
 from .data.comments import CommentService
 from .data.constraints import default_constraints
+from .data.drafts import DraftService
 from .data.installer import AppInstaller, InstallResult
 from .data.notifications import Inbox
 from .data.org_directory import OrgDirectory
@@ -60,6 +61,7 @@ class Stageflow:
         self.files = FileStore(db, files_dir)
         self.records = RecordService(db, self.catalog, self.gates, clock)
         self.installer = AppInstaller(db, kinds, self.schemas, self.catalog, clock)
+        self.drafts = DraftService(db, kinds, self.schemas, self.catalog, self.installer, clock)
         # Services for people's screens and the API; each carries its own access rules.
         self.comments = CommentService(db, self.records, self.files, clock)
         self.attachments = AttachmentService(self.catalog, kinds, self.records, self.files, self.comments, clock)

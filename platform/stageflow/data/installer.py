@@ -48,6 +48,15 @@ def checksum(documents: str, assets: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+class RevisionConflict(Exception):
+    """The app is no longer at the revision the caller's change was made from (nothing changed)."""
+
+    def __init__(self, app: str, current: int, expected: int, message: str | None = None):
+        self.app, self.current, self.expected = app, current, expected
+        super().__init__(message or f"app {app!r} changed since the change was prepared: it is at "
+                                    f"revision {current}, the change was made from {expected}")
+
+
 class AppInstaller:
     def __init__(self, db: Engine, kinds: Kinds, schemas: SchemaSet, catalog: AppCatalog,
                  clock: Callable[[], dt.datetime], lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
@@ -55,7 +64,12 @@ class AppInstaller:
         # Seconds a schema change waits for a table another transaction holds (PostgreSQL).
         self.lock_timeout = lock_timeout
 
-    def install(self, source: Path | str | Bundle, actor: str | None = None) -> InstallResult:
+    def install(self, source: Path | str | Bundle, actor: str | None = None,
+                expected_revision: int | None = None) -> InstallResult:
+        """Validate and install ``source`` in one transaction. With ``expected_revision`` (0 for
+        an app not installed yet) the install is refused with :class:`RevisionConflict` unless
+        the app is still at that revision, checked under a lock of the app's row, so two
+        installs made from the same revision cannot both pass."""
         problems = []
         bundle = source if isinstance(source, Bundle) else read_bundle(source, problems)
         checked = check_documents(bundle, self.kinds, self.schemas, problems)
@@ -68,7 +82,12 @@ class AppInstaller:
         with write_transaction(self.db) as conn:
             if recorded_digest(conn) != platform_schema_digest(conn.dialect.name):
                 migrate_platform_tables(conn, self.lock_timeout)
-            current = conn.execute(select(st.apps).where(st.apps.c.name == app.name)).mappings().first()
+            query = select(st.apps).where(st.apps.c.name == app.name)
+            if expected_revision is not None:
+                query = query.with_for_update()
+            current = conn.execute(query).mappings().first()
+            if expected_revision is not None and (current["revision"] if current else 0) != expected_revision:
+                raise RevisionConflict(app.name, current["revision"] if current else 0, expected_revision)
             last = None
             if current:
                 last = conn.execute(select(st.app_revisions.c.checksum).where(

@@ -50,6 +50,17 @@ app_revisions = Table(
     UniqueConstraint("app", "revision", name="uq_sf_app_revision"),
 )
 
+# The builder's draft of an app (one per app): documents edited but not yet published. Publishing
+# installs them only while the app is still at ``base_revision``.
+app_drafts = Table(
+    "sf_app_draft", platform_metadata,
+    Column("app", String(30), primary_key=True),
+    Column("base_revision", Integer, nullable=False),
+    Column("documents", Text, nullable=False),  # JSON in the shape of sf_app_revision.documents
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(150)),
+)
+
 app_assets = Table(
     "sf_app_asset", platform_metadata,
     Column("app", String(30), nullable=False),
