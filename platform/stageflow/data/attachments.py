@@ -11,16 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.fields import MAX_RECORD_ID, FileKind
 from ..core.kinds import Kinds
 from ..core.specs import Right
 from ..security import Actor
 from .catalog import AppCatalog
-from .comments import MAX_ID, CommentService
+from .comments import CommentService
 from .files import FileStore, StoredFile, safe_filename
 from .record_context import RecordNotFound
 from .records import RecordService
-
-FILE_KIND = "file"
 
 
 class AttachmentRefused(ValueError):
@@ -64,7 +63,7 @@ class AttachmentService:
         self.comments, self.clock = comments, clock
 
     def file_fields(self, app: str, entity: str) -> list[str]:
-        return [f.name for f in self.catalog.context(app, entity).entity.fields if f.kind == FILE_KIND]
+        return [f.name for f in self.catalog.context(app, entity).entity.fields if f.kind == FileKind.kind]
 
     def list(self, actor: Actor, app: str, entity: str, record_id: int) -> list[tuple[StoredFile, list[str]]]:
         """The files of the record's visible file fields and of its comments, each with where it
@@ -126,14 +125,14 @@ class AttachmentService:
         info = self.files.info(file_id)
         if info is None or not self._may_have(actor, info, holder):
             raise FileHidden(f"file #{file_id} does not exist or is not yours")
-        return self.files.read(file_id)
+        return info, self.files.content(info)
 
     def _may_have(self, actor: Actor, info: StoredFile, holder: RecordRef | None) -> bool:
         if actor.is_admin or info.created_by == actor.username:
             return True
         if holder is None:
             return False
-        if not 1 <= holder.record_id <= MAX_ID:
+        if not 1 <= holder.record_id <= MAX_RECORD_ID:
             raise RecordNotFound(f"record #{holder.record_id} does not exist")
         visible = self.records.get(actor, holder.app, holder.entity, holder.record_id)
         if any(info.id in (visible.get(name) or []) for name in self.file_fields(holder.app, holder.entity)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..core.fields import MAX_RECORD_ID
 from ..core.specs import Right
 from ..security import AccessDenied, Actor
 from .record_context import RecordConflict, RecordNotFound
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 # One bulk change touches at most this many records (a screen selects from pages of up to 500).
 MAX_BULK = 500
-MAX_RECORD_ID = 2**63 - 1
 # What a single record may be refused for; anything else is a fault, not a refusal.
 REFUSALS = (RecordValidationError, StageMoveRefused, RecordConflict, RecordNotFound, AccessDenied)
 

@@ -13,14 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..core.fields import MAX_RECORD_ID
 from ..security import Actor
 from ..storage.database import read_connection, write_transaction
 from .files import FileStore
 from .records import RecordService
 from .timeline import EntryKind, add_comment, comments_of
-
-# The largest id a database integer column holds: a bigger one cannot name a file.
-MAX_ID = 2**63 - 1
 
 
 class CommentRefused(ValueError):
@@ -68,8 +66,9 @@ class CommentService:
         if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
             raise CommentRefused("files", "expected a list of file ids")
         ids = list(dict.fromkeys(raw))
+        found = self.files.infos([i for i in ids if 1 <= i <= MAX_RECORD_ID])  # one query for all
         for file_id in ids:
-            info = self.files.info(file_id) if 1 <= file_id <= MAX_ID else None
+            info = found.get(file_id)
             if info is None or not (actor.is_admin or info.created_by == actor.username):
                 raise CommentRefused("files", f"file #{file_id} is not one of yours", f"#{file_id} is not yours")
         return ids

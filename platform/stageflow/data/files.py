@@ -141,5 +141,9 @@ class FileStore:
         info = self.info(file_id)
         if info is None:
             raise FileNotFoundError(f"file #{file_id} does not exist")
+        return info, self.content(info)
+
+    def content(self, info: StoredFile) -> bytes:
+        """The bytes of a stored file already looked up (saves reading its row again)."""
         with self.storage.open(info.sha256) as blob:
-            return info, blob.read()
+            return blob.read()

@@ -4,6 +4,7 @@ from .base import FieldKind, FieldValueError, RefType, Storage
 from .choice import MultiSelectKind, SelectKind, choice_values
 from .relation import (
     DEPARTMENT_NAME_MAX_LENGTH,
+    MAX_RECORD_ID,
     USERNAME_MAX_LENGTH,
     DepartmentKind,
     FileKind,
@@ -39,4 +40,4 @@ def default_field_kinds() -> Registry[FieldKind]:
 
 __all__ = ["FieldKind", "FieldValueError", "RefType", "Storage", "default_field_kinds",
            "choice_values", "SelectKind", "MultiSelectKind", "LinkKind", "ChildTableKind",
-           "ComputedKind", "FileKind", "USERNAME_MAX_LENGTH", "DEPARTMENT_NAME_MAX_LENGTH"]
+           "ComputedKind", "FileKind", "USERNAME_MAX_LENGTH", "DEPARTMENT_NAME_MAX_LENGTH", "MAX_RECORD_ID"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 from .base import FieldKind, FieldValueError, RefType, Storage
 
 # The longest username and department name; the platform tables' columns use them too.
+# The largest record or file id: ids are 64-bit integers in every database.
+MAX_RECORD_ID = 2**63 - 1
 USERNAME_MAX_LENGTH = 150
 DEPARTMENT_NAME_MAX_LENGTH = 100
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
+from ...core.fields import MAX_RECORD_ID
 from ...core.system_fields import SYSTEM_SET_KEYS
 from ...data.records import MAX_PAGE
 from ..extension import stageflow_engine
@@ -21,12 +22,11 @@ from .errors import ApiError
 # Query parameters of the list that are not field filters.
 LIST_PARAMETERS = frozenset({"where", "q", "sort", "limit", "cursor", "count"})
 LIST_OPERATORS = frozenset({"in", "not_in", "between"})
-MAX_ID = 2**63 - 1
 DEFAULT_LIMIT = 50
 
 
 def check_id(record_id: int) -> int:
-    if not 1 <= record_id <= MAX_ID:
+    if not 1 <= record_id <= MAX_RECORD_ID:
         raise ApiError(404, f"record #{record_id} does not exist")
     return record_id
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
-from ...core.fields import FieldKind, Storage
+from ...core.fields import MAX_RECORD_ID, FieldKind, Storage
 from ...core.registry import Registry
 from ...core.specs import FieldSpec, label_text
 
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_RECORD_ID
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 
