@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import inspect, select
 
 from stageflow.core.problems import MetadataError
-from stageflow.data.drafts import DraftConflict, RetiredField
+from stageflow.data.catalog import UnknownApp
+from stageflow.data.drafts import AppExists, DraftConflict, RetiredField
 from stageflow.data.installer import RevisionConflict
+from stageflow.metadata import Bundle
 from stageflow.metadata.editing import EditRefused, bundle_with_documents, documents_of
 from stageflow.runtime import create_stageflow
 from stageflow.security import AccessDenied, Actor
@@ -238,3 +240,58 @@ def test_pl24_only_platform_and_app_admins_may_use_drafts(sf):
     platform_admin = Actor(username="root", is_admin=True)
     assert sf.drafts.open(platform_admin, APP).base_revision == 2
     sf.drafts.discard(platform_admin, APP)
+
+
+def test_pl24_check_reports_an_unsaved_document_and_stores_nothing(sf):
+    client = with_field(sf.drafts.open(sf.system, APP).documents["entities/client.json"],
+                        {"name": "weird", "kind": "hologram", "label": "W"})
+    problems = sf.drafts.check(sf.system, APP, "entities/client.json", client)
+    assert [(p.path, p.code.value) for p in problems] == [("entities/client.json", "unknown_kind")]
+    assert problems[0].pointer == f"/fields/{len(client['fields']) - 1}/kind"
+    assert sf.drafts.validate(sf.system, APP) == []
+    assert "weird" not in str(sf.drafts.open(sf.system, APP).documents["entities/client.json"])
+    with pytest.raises(AccessDenied):
+        sf.drafts.check(sf.actor("boris"), APP, "entities/client.json", client)
+
+
+def test_pl24_a_new_app_is_a_draft_until_its_first_publish(sf):
+    manifest = {"schema_version": 1, "name": "desk", "label": "Desk", "version": "1.0.0"}
+    with pytest.raises(AccessDenied):
+        sf.drafts.create(sf.actor("boss"), manifest)  # an app's admin role is not a platform admin
+    with pytest.raises(AppExists, match="installed already"):
+        sf.drafts.create(sf.system, {**manifest, "name": APP})
+    with pytest.raises(EditRefused, match="name"):
+        sf.drafts.create(sf.system, {**manifest, "name": None})
+    before = snapshot(sf)
+
+    draft = sf.drafts.create(sf.system, manifest)
+    assert (draft.app, draft.base_revision, list(draft.documents)) == ("desk", 0, ["app.json"])
+    with pytest.raises(AppExists, match="draft already"):
+        sf.drafts.create(sf.system, manifest)
+    assert sf.drafts.drafted_apps(sf.system) == {"desk": 0}
+    assert sf.drafts.drafted_apps(sf.actor("boss")) == {}
+    with pytest.raises(AccessDenied):
+        sf.drafts.open(sf.actor("boss"), "desk")
+    with pytest.raises(UnknownApp):
+        sf.drafts.open(sf.system, "nowhere")
+
+    sf.drafts.put_document(sf.system, "desk", "entities/ticket.json", PROJECT | {"name": "ticket"})
+    preview = sf.drafts.preview(sf.system, "desk")
+    assert (preview.created_tables, preview.documents_added) == (["desk__ticket"], ["app.json", "entities/ticket.json"])
+    assert snapshot(sf) == before
+    assert sf.drafts.publish(sf.system, "desk", 0).revision == 1
+    assert sf.catalog.get("desk").spec.entity("ticket").has_field("title")
+    assert sf.drafts.drafted_apps(sf.system) == {}
+
+
+def test_pl24_a_new_app_published_twice_from_nothing_is_installed_once(sf):
+    manifest = {"schema_version": 1, "name": "desk", "label": "Desk", "version": "1.0.0"}
+    sf.drafts.create(sf.system, manifest)
+    sf.drafts.put_document(sf.system, "desk", "entities/ticket.json", PROJECT | {"name": "ticket"})
+    # Another admin installs an app of the same name first.
+    empty = Bundle(root="<desk>", documents=[], assets={})
+    sf.install(bundle_with_documents(empty, "desk", {"app.json": manifest,
+                                                     "entities/ticket.json": PROJECT | {"name": "ticket"}}))
+    with pytest.raises(DraftConflict, match="changed since you opened"):
+        sf.drafts.publish(sf.system, "desk", 0)
+    assert sf.catalog.get("desk").revision == 1

@@ -29,11 +29,11 @@ from ..security.permissions import may_configure
 from ..storage import platform_tables as st
 from ..storage.database import read_connection, write_transaction
 from ..storage.ddl import SchemaChangeRefused
-from .catalog import AppCatalog, LoadedApp, bundle_from_revision
+from .catalog import AppCatalog, UnknownApp, bundle_from_revision
 from .installer import AppInstaller, InstallResult, RevisionConflict, documents_json
 from .schema_sync import SchemaSync
 
-__all__ = ["Draft", "DraftConflict", "DraftPreview", "DraftService", "NoDraft", "RetiredField"]
+__all__ = ["AppExists", "Draft", "DraftConflict", "DraftPreview", "DraftService", "NoDraft", "RetiredField"]
 
 
 class DraftConflict(RevisionConflict):
@@ -47,6 +47,10 @@ class DraftConflict(RevisionConflict):
 
 class NoDraft(LookupError):
     """The app has no draft to publish."""
+
+
+class AppExists(EditRefused):
+    """A new app was asked for under a name already installed or drafted."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,48 @@ class DraftService:
 
     def validate(self, actor: Actor, app: str) -> list[Problem]:
         """Every problem of the draft (shape, then meaning), each with its path and JSON pointer."""
-        _, bundle = self._draft_bundle(actor, app)
+        draft, base = self._draft_and_base(actor, app)
+        bundle = bundle_with_documents(base, app, draft.documents)
         return check_documents(bundle, self.kinds, self.schemas).problems
+
+    def check(self, actor: Actor, app: str, path: str, data: Any) -> list[Problem]:
+        """The draft's problems as if ``path`` held ``data``, storing nothing: the builder asks
+        this while the admin types."""
+        draft, base = self._draft_and_base(actor, app)
+        documents = {**draft.documents, path: data}
+        return check_documents(bundle_with_documents(base, app, documents), self.kinds, self.schemas).problems
+
+    def drafted_apps(self, actor: Actor) -> dict[str, int]:
+        """The apps with a draft that ``actor`` may configure, with the draft's base revision
+        (0 for an app that is not installed yet)."""
+        self.catalog.refresh()
+        with read_connection(self.db) as conn:
+            rows = conn.execute(select(st.app_drafts.c.app, st.app_drafts.c.base_revision)).all()
+        installed = set(self.catalog.names())
+        return {app: base for app, base in rows
+                if (may_configure(actor, self.catalog.get(app).spec) if app in installed else actor.unrestricted)}
+
+    # --- a new app ---------------------------------------------------------------------------
+
+    def create(self, actor: Actor, manifest: Mapping[str, Any]) -> Draft:
+        """The draft of a new app holding only its manifest (``app.json``); publishing installs
+        it. Platform administrators only: an app's own admin roles exist once it does."""
+        if not actor.unrestricted:
+            raise AccessDenied(f"{actor.username} may not create apps")
+        app = manifest.get("name") if isinstance(manifest, Mapping) else None
+        if not isinstance(app, str) or not app:
+            raise EditRefused("documents/app.json/name: a new app needs a name")
+        self.catalog.refresh()
+        if app in self.catalog.names():
+            raise AppExists(f"documents/app.json/name: app {app!r} is installed already")
+        documents = {"app.json": dict(manifest)}
+        bundle = bundle_with_documents(_empty_bundle(app), app, documents)
+        draft = Draft(app, 0, documents_of(bundle), self.clock(), actor.username)
+        with write_transaction(self.db) as conn:
+            if self._read(conn, app) is not None:
+                raise AppExists(f"documents/app.json/name: app {app!r} has a draft already")
+            self._store(conn, draft, bundle, new=True)
+        return draft
 
     # --- editing ---------------------------------------------------------------------------
 
@@ -139,7 +183,7 @@ class DraftService:
         return self._change(actor, app, remove, base_revision)
 
     def discard(self, actor: Actor, app: str) -> None:
-        self._loaded(actor, app)
+        self._base(actor, app)
         with write_transaction(self.db) as conn:
             conn.execute(st.app_drafts.delete().where(st.app_drafts.c.app == app))
 
@@ -147,8 +191,9 @@ class DraftService:
 
     def preview(self, actor: Actor, app: str) -> DraftPreview:
         """What publishing would change, found by running the schema sync and rolling it back."""
-        draft, bundle = self._draft_bundle(actor, app)
-        installed = documents_of(self.catalog.get(app).bundle)
+        draft, base = self._draft_and_base(actor, app)
+        bundle = bundle_with_documents(base, app, draft.documents)
+        installed = documents_of(base)
         preview = DraftPreview(
             app, draft.base_revision,
             documents_added=sorted(set(draft.documents) - set(installed)),
@@ -177,7 +222,7 @@ class DraftService:
         """Validate and install the draft atomically, then drop it. Refused with
         :class:`DraftConflict` when the app is no longer at ``base_revision``; with
         :class:`~stageflow.core.problems.MetadataError` (every problem) when the draft is invalid."""
-        loaded = self._loaded(actor, app)
+        _, base = self._base(actor, app)
         with read_connection(self.db) as conn:
             draft = self._read(conn, app)
         if draft is None or draft.base_revision != base_revision:
@@ -187,7 +232,7 @@ class DraftService:
             if draft is None:
                 raise NoDraft(f"app {app!r} has no draft to publish")
             raise DraftConflict(app, draft.base_revision, base_revision)
-        bundle = bundle_with_documents(loaded.bundle, app, draft.documents)
+        bundle = bundle_with_documents(base, app, draft.documents)
         try:
             result = self.installer.install(bundle, actor=actor.username, expected_revision=base_revision)
         except RevisionConflict as exc:
@@ -200,26 +245,38 @@ class DraftService:
 
     # --- inside ----------------------------------------------------------------------------
 
-    def _loaded(self, actor: Actor, app: str) -> LoadedApp:
-        """The installed app (freshly read), once the actor may configure it."""
+    def _base(self, actor: Actor, app: str) -> tuple[int, Bundle]:
+        """The installed revision and bundle (freshly read) once the actor may configure the
+        app; for a new app's draft, revision 0 and an empty bundle (platform admins only).
+        :class:`~stageflow.data.catalog.UnknownApp` when there is neither."""
         self.catalog.refresh()
-        loaded = self.catalog.get(app)
-        if not may_configure(actor, loaded.spec):
+        if app in self.catalog.names():
+            loaded = self.catalog.get(app)
+            if not may_configure(actor, loaded.spec):
+                raise AccessDenied(f"{actor.username} may not change the configuration of app {app!r}")
+            return loaded.revision, loaded.bundle
+        with read_connection(self.db) as conn:
+            drafted = conn.execute(select(st.app_drafts.c.base_revision)
+                                   .where(st.app_drafts.c.app == app)).scalar() is not None
+        if not drafted:
+            raise UnknownApp(f"no app {app!r} is installed or drafted")
+        if not actor.unrestricted:
             raise AccessDenied(f"{actor.username} may not change the configuration of app {app!r}")
-        return loaded
+        return 0, _empty_bundle(app)
 
     def _installed_revision(self, app: str) -> int:
         with read_connection(self.db) as conn:
             current = conn.execute(select(st.apps.c.revision).where(st.apps.c.name == app)).scalar()
         return current or 0
 
-    def _draft_bundle(self, actor: Actor, app: str) -> tuple[Draft, Bundle]:
-        loaded = self._loaded(actor, app)
+    def _draft_and_base(self, actor: Actor, app: str) -> tuple[Draft, Bundle]:
+        """The draft (the installed documents when there is none) and the installed bundle."""
+        revision, base = self._base(actor, app)
         with read_connection(self.db) as conn:
             draft = self._read(conn, app)
         if draft is None:
-            draft = Draft(app, loaded.revision, documents_of(loaded.bundle), self.clock(), None)
-        return draft, bundle_with_documents(loaded.bundle, app, draft.documents)
+            draft = Draft(app, revision, documents_of(base), self.clock(), None)
+        return draft, base
 
     def _read(self, conn: Connection, app: str) -> Draft | None:
         row = conn.execute(select(st.app_drafts).where(st.app_drafts.c.app == app)).mappings().first()
@@ -232,21 +289,21 @@ class DraftService:
                 base_revision: int | None) -> Draft:
         """Read the draft (or make it from the installed revision), apply ``edit`` to its
         documents and store it, in one write transaction."""
-        loaded = self._loaded(actor, app)
+        revision, base = self._base(actor, app)
         with write_transaction(self.db) as conn:
             draft = self._read(conn, app)
             new = draft is None
             if new:
-                draft = Draft(app, loaded.revision, documents_of(loaded.bundle), self.clock(), actor.username)
+                draft = Draft(app, revision, documents_of(base), self.clock(), actor.username)
             if base_revision is not None and draft.base_revision != base_revision:
                 raise DraftConflict(app, draft.base_revision, base_revision)
             if edit is None:
                 if new:
-                    self._store(conn, draft, loaded.bundle, new=True)
+                    self._store(conn, draft, base, new=True)
                 return draft
             documents = dict(draft.documents)
             edit(documents)
-            bundle = bundle_with_documents(loaded.bundle, app, documents)
+            bundle = bundle_with_documents(base, app, documents)
             changed = Draft(app, draft.base_revision, documents_of(bundle), self.clock(), actor.username)
             self._store(conn, changed, bundle, new=new)
             return changed
@@ -258,6 +315,10 @@ class DraftService:
             conn.execute(st.app_drafts.insert().values(app=draft.app, **values))
         else:
             conn.execute(st.app_drafts.update().where(st.app_drafts.c.app == draft.app).values(**values))
+
+
+def _empty_bundle(app: str) -> Bundle:
+    return Bundle(root=f"<{app}>", documents=[], assets={})
 
 
 def _retired_field(conn: Connection, qualified: str) -> RetiredField:

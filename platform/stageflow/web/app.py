@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 from ..data.files import MAX_FILE_SIZE
 from ..runtime import Stageflow
 from .api import create_api_blueprint
+from .builder_pages import create_builder_blueprint
 from .extension import StageflowWeb
 from .language import DEFAULT_LOCALE, LANGUAGES, TRANSLATIONS_DIR, install_locale_selector
 from .menu import StageflowMenu, current_menu
@@ -99,6 +100,7 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     app.extensions["csrf"].exempt(api)  # token or session callers are checked in extension.py
     app.register_blueprint(api)
     app.register_blueprint(create_screens_blueprint())
+    app.register_blueprint(create_builder_blueprint())
 
     @app.context_processor
     def stageflow_context():
