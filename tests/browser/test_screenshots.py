@@ -1,4 +1,5 @@
-"""The README's screenshots: list, card, kanban and calendar of each sample app (issue 3 proof).
+"""The README's screenshots: list, card, kanban and calendar of each sample app (issue 3 proof),
+and the builder.
 
 A demo database (the three sample apps with their seed data, as ``make demo`` builds it) is
 served on a real port; Chromium logs in as the demo administrator, checks that each screen
@@ -132,6 +133,18 @@ def test_screenshots_of_list_card_kanban_and_calendar(camera, demo, app):
     _shoot(camera, calendar, ".sf-calendar .fc-event", f"{app}_calendar")
     expected = dt.date.fromisoformat(shown.month).strftime("%B %Y")  # e.g. "October 2026"
     assert camera.page.locator(".fc-toolbar-title").inner_text() == expected
+
+
+def test_screenshot_of_the_builder_on_an_entity_and_a_pipeline(camera, demo):
+    """The builder's workspace (PL24): the deal's fields table, then the sales pipeline's stages."""
+    _shoot(camera, f"{demo.url}/builder/bankruptcy_crm", ".sf-b-nav .sf-b-doc", None)
+    camera.page.click(".sf-b-doc[data-path='entities/deal.json']")
+    camera.page.locator(".sf-b-fields tr[data-field]").first.wait_for(state="visible")
+    camera.page.screenshot(path=str(camera.folder / "builder_entity.png"))
+    camera.page.click(".sf-b-doc[data-path='pipelines/deal_sales.json']")
+    camera.page.locator(".sf-b-stages li").first.wait_for(state="visible")
+    camera.page.screenshot(path=str(camera.folder / "builder_pipeline.png"))
+    assert camera.errors == [], camera.errors
 
 
 def test_screenshots_of_the_start_page_the_inbox_and_a_phone_width_list(camera, demo, browser):

@@ -41,6 +41,6 @@ def create_builder_blueprint() -> Blueprint:
         elif not actor.unrestricted:
             abort(404)
         return render_template("builder/app.html", base_template=current_app.appbuilder.base_template,
-                               appbuilder=current_app.appbuilder, app_name=app)
+                               appbuilder=current_app.appbuilder, builder_app=app)
 
     return blueprint

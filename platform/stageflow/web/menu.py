@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from ..core.specs import Right, label_text
 from ..runtime import Stageflow
 from ..security import Actor
+from ..security.permissions import may_configure
 from .extension import current_actor_or_none, stageflow_engine
 from .language import labels_locale
 from .security import DYNAMIC_MENU_PREFIX
@@ -98,7 +99,17 @@ class StageflowMenu(Menu):
         actor = current_actor_or_none()
         if actor is not None:
             items.append(inbox_entry(actor))
+            if may_build(stageflow_engine(), actor):
+                items.append(MenuItem(f"{DYNAMIC_MENU_PREFIX}~builder", href="/builder/",
+                                      label=menu_label(gettext("Builder")), icon="fa-wrench"))
         return items + list(self.menu)
+
+
+def may_build(engine: Stageflow, actor: Actor) -> bool:
+    """Whether the builder is for this user: platform administrators, and users who may
+    configure an installed app (its ``"admin": true`` roles)."""
+    return actor.unrestricted or any(may_configure(actor, engine.catalog.get(name).spec)
+                                     for name in engine.catalog.names() if actor.roles_in(name))
 
 
 def inbox_entry(actor: Actor) -> MenuItem:

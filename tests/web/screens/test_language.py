@@ -26,6 +26,7 @@ from tests.web.conftest import PASSWORD, Web, make_web
 
 WEB = Path(__file__).resolve().parents[3] / "platform" / "stageflow" / "web"
 CATALOG = WEB / "translations" / "ru" / "LC_MESSAGES"
+BUILDER_UI = WEB.parents[2] / "builder_ui"  # the builder's templates, translated by the same catalog
 HEADER = re.compile(r'<th data-column="title"[^>]*>\s*<a [^>]*>([^<]+)<')
 TITLE = re.compile(r'<h1 class="sf-title">([^<]+)</h1>')
 
@@ -187,12 +188,14 @@ def test_sample_app_labels_in_russian_and_english(production):
 
 
 def test_every_marked_string_has_a_russian_translation():
-    """The catalog covers what the templates and Python mark, and the .mo is compiled from the .po."""
+    """The catalog covers what the templates and Python mark (the builder's templates too), and
+    the .mo is compiled from the .po."""
     keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     marked = {(context, message if isinstance(message, str) else message[0])
+              for folder in (WEB, BUILDER_UI)
               for _file, _line, message, _comments, context in extract_from_dir(
-                  str(WEB), method_map, keywords=keywords)}
+                  str(folder), method_map, keywords=keywords)}
     with (CATALOG / "messages.po").open("rb") as po:
         catalog = read_po(po)
     translated = {}
