@@ -20,14 +20,10 @@ and exits 0.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import json
-import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +31,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
 import sqlalchemy as sa  # noqa: E402
 from bench_schema import StatementClock  # noqa: E402
-from benchapp import DEFAULT_PG_URL, machine, pg_reachable, summary  # noqa: E402
+from benchapp import DEFAULT_PG_URL, fresh_pg_database, machine, pg_reachable, summary, write_result  # noqa: E402
 
 from stageflow.runtime import create_stageflow  # noqa: E402
 
@@ -44,21 +40,6 @@ MINI_BUNDLE = HERE.parent / "tests" / "fixtures" / "valid" / "mini"
 APP, ENTITY = "mini", "client"
 ENTITY_PATH = f"entities/{ENTITY}.json"
 RAW_COLUMN = "bench_raw_col"
-
-
-@contextlib.contextmanager
-def fresh_publish_database(admin_url: str) -> Iterator[str]:
-    """Create ``sf_bench_publish_<hex>`` next to ``admin_url``'s database, yield its URL, drop it after."""
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    name = f"sf_bench_publish_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(engine: sa.Engine, table: sa.Table, rows: int) -> float:
@@ -202,16 +183,11 @@ def main(argv=None) -> int:
     if reason:
         print(f"NOTE: bench_builder_publish needs PostgreSQL; skipped, unreachable at {admin}: {reason}")
         return 0
-    with fresh_publish_database(admin) as url:
+    with fresh_pg_database(admin, prefix="sf_bench_publish") as url:
         report = run(url, args.rows, args.publishes)
     print_report(report)
     result = {"benchmark": "builder_publish", "date": dt.date.today().isoformat(), "machine": machine(admin), **report}
-    text = json.dumps(result, indent=2, default=str)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json}")
-    else:
-        print("\n" + text)
+    write_result(result, args.json)
     return 0
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "platform")]
 
-from benchapp import machine, summary  # noqa: E402
+from benchapp import machine, summary, write_result  # noqa: E402
 
 from stageflow.metadata import DocType, check_documents, read_bundle  # noqa: E402
 from stageflow.metadata.editing import bundle_with_documents  # noqa: E402
@@ -179,12 +179,7 @@ def main(argv=None) -> int:
     result = {"benchmark": "builder_validation", "date": dt.date.today().isoformat(), "machine": machine(),
               "sample_apps": {name: {"documents": d, "bytes": b} for name, (d, b) in sizes.items()},
               **{k: v for k, v in report.items() if k != "profile"}}
-    text = json.dumps(result, indent=2, default=str)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json}")
-    else:
-        print("\n" + text)
+    write_result(result, args.json)
     return 0
 
 

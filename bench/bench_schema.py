@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from benchapp import (  # noqa: E402
     machine,
     pg_reachable,
     write_bundle,
+    write_result,
 )
 from sqlalchemy import event  # noqa: E402
 
@@ -216,12 +216,7 @@ def main(argv=None) -> int:
         report = run(url, args.rows)
     print_report(report)
     result = {"benchmark": "schema", "date": dt.date.today().isoformat(), "machine": machine(admin), **report}
-    text = json.dumps(result, indent=2, default=str)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json}")
-    else:
-        print("\n" + text)
+    write_result(result, args.json)
     return 0
 
 

@@ -91,10 +91,10 @@ def pg_reachable(admin_url: str) -> str | None:
 
 
 @contextlib.contextmanager
-def fresh_pg_database(admin_url: str) -> Iterator[str]:
-    """Create ``sf_bench_<hex>`` next to ``admin_url``'s database, yield its URL, drop it after."""
+def fresh_pg_database(admin_url: str, prefix: str = "sf_bench") -> Iterator[str]:
+    """Create ``<prefix>_<hex>`` next to ``admin_url``'s database, yield its URL, drop it after."""
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    name = f"sf_bench_{secrets.token_hex(6)}"
+    name = f"{prefix}_{secrets.token_hex(6)}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
@@ -106,6 +106,16 @@ def fresh_pg_database(admin_url: str) -> Iterator[str]:
 
 
 # -- statistics and the machine ---------------------------------------------------------------
+
+def write_result(result: dict, json_path: str | None) -> None:
+    """The bench's result as JSON: into ``json_path`` when given, else printed."""
+    text = json.dumps(result, indent=2, default=str)
+    if json_path:
+        Path(json_path).write_text(text + "\n", encoding="utf-8")
+        print(f"\nresults written to {json_path}")
+    else:
+        print("\n" + text)
+
 
 def summary(seconds: list[float]) -> dict[str, float]:
     """Mean, p50 and p95 in milliseconds."""
