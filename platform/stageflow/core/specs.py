@@ -100,6 +100,18 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class StageEntry:
+    """Where a record may come from into a stage across pipelines: ``stages`` of ``pipeline``,
+    or any of its stages when ``stages`` is None."""
+
+    pipeline: str
+    stages: tuple[str, ...] | None = None
+
+    def admits(self, pipeline: str, stage: str | None) -> bool:
+        return pipeline == self.pipeline and (self.stages is None or stage in self.stages)
+
+
+@dataclass(frozen=True)
 class StageSpec:
     name: str
     label: Label
@@ -111,6 +123,9 @@ class StageSpec:
     entry_condition: Mapping[str, Any] | None = None
     # [{"entity", "link_field", "open", "message"}]: open linked records that keep it here.
     exit_blocked_by: tuple[Mapping[str, Any], ...] = ()
+    # Stages of other pipelines a record may come from into this one; None: not declared, so
+    # only the pipeline's first stage takes records from outside (see PipelineSpec.admits).
+    entry_from: tuple[StageEntry, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,19 @@ class PipelineSpec:
     @property
     def first_stage(self) -> StageSpec:
         return self.stages[0]
+
+    def admits(self, stage: StageSpec, from_pipeline: str | None, from_stage: str | None) -> bool:
+        """May a record from outside this pipeline enter ``stage``? A stage that declares
+        ``entry_from`` takes records only from the stages it lists; any other stage only if it
+        is the first one (the entry stage). A new record comes from nowhere: ``from_pipeline``
+        None, so only an undeclared first stage takes it."""
+        if stage.entry_from is None:
+            return stage.name == self.first_stage.name
+        return from_pipeline is not None and any(e.admits(from_pipeline, from_stage) for e in stage.entry_from)
+
+    def entry_stages(self, from_pipeline: str | None, from_stage: str | None) -> tuple[StageSpec, ...]:
+        """The stages a record from outside (or a new record, with None) may enter here."""
+        return tuple(s for s in self.stages if self.admits(s, from_pipeline, from_stage))
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,8 @@ class RecordService:
             if ctx.entity.has_pipelines:
                 pipeline, stage = resolve_stage(ctx.entity, record.get("pipeline"), record.get("stage"))
                 if not (historical and actor.is_system):
-                    run_gates(self.gates, self._move(tx, ctx, pipeline, stage, None, None, {**record, **child_values}))
+                    run_gates(self.gates, self._move(tx, ctx, pipeline, stage, None, None, {**record, **child_values},
+                                                     by_engine=actor.is_system))
                 record.update(pipeline=pipeline.name, stage=stage.name, stage_changed_at=now)
             row = {**record, "version": 1, "created_at": now, "created_by": actor.username,
                    "updated_at": now, "updated_by": actor.username}
@@ -292,7 +293,7 @@ class RecordService:
                                                  ctx.app.default_locale))
             if errors:
                 raise RecordValidationError(entity, errors)
-            stage_event = self._stage_move(tx, ctx, current, record, changed, now)
+            stage_event = self._stage_move(tx, ctx, current, record, changed, now, by_engine=actor.is_system)
             updates = {name: record[name] for name, _ in ctx.outputs
                        if name in record and name not in ("id", "version") and record[name] != current.get(name)}
             if not updates and not child_updates:
@@ -339,7 +340,7 @@ class RecordService:
         return {f: f"is required in stage {label_text(stage.label, ctx.app.default_locale)!r}"
                 for f in stage.required_fields if f in changed and is_empty(record.get(f))}
 
-    def _move(self, conn, ctx, pipeline, stage, from_pipeline, from_stage, record) -> StageMove:
+    def _move(self, conn, ctx, pipeline, stage, from_pipeline, from_stage, record, *, by_engine) -> StageMove:
         """A stage move with what the gates need to look at the record and its linked records."""
         def count_open(block, moving) -> int:
             linked = self.catalog.context(ctx.app.name, block["entity"])
@@ -349,9 +350,11 @@ class RecordService:
             return conn.execute(query).scalar_one()
 
         return StageMove(ctx.entity, pipeline, stage, from_pipeline, from_stage, record,
-                         matches=lambda tree, values: ctx.filters().matches(tree, values), count_open=count_open)
+                         matches=lambda tree, values: ctx.filters().matches(tree, values), count_open=count_open,
+                         by_engine=by_engine)
 
-    def _stage_move(self, conn, ctx, current, record, changed, now) -> tuple[StagePlace, StagePlace] | None:
+    def _stage_move(self, conn, ctx, current, record, changed, now, *,
+                    by_engine: bool) -> tuple[StagePlace, StagePlace] | None:
         """Where a stage move goes from and to, after its gates let it through; None: no move."""
         if not ctx.entity.has_pipelines or not changed & {"pipeline", "stage"}:
             return None
@@ -360,12 +363,13 @@ class RecordService:
         if "pipeline" in changed and "stage" not in changed:
             stage_name = None  # a move to another pipeline lands on its first stage unless told
         pipeline, stage = resolve_stage(ctx.entity, target_pipeline, stage_name)
-        try:
-            from_pipeline = ctx.entity.pipeline(current["pipeline"]) if current.get("pipeline") else None
-            from_stage = from_pipeline.stage(current["stage"]) if from_pipeline and current.get("stage") else None
-        except KeyError:  # the old stage left the metadata; any move out of it is allowed
-            from_pipeline = from_stage = None
-        run_gates(self.gates, self._move(conn, ctx, pipeline, stage, from_pipeline, from_stage, record))
+        # A stage that left the metadata holds nothing back; a pipeline that left it neither, and
+        # the record then enters its new pipeline like a new record.
+        from_pipeline = next((p for p in ctx.entity.pipelines if p.name == current.get("pipeline")), None)
+        from_stage = next((s for s in from_pipeline.stages if s.name == current.get("stage")), None) \
+            if from_pipeline else None
+        run_gates(self.gates, self._move(conn, ctx, pipeline, stage, from_pipeline, from_stage, record,
+                                         by_engine=by_engine))
         record.update(pipeline=pipeline.name, stage=stage.name, stage_changed_at=now)
         return StagePlace(current.get("pipeline"), current.get("stage")), StagePlace(pipeline.name, stage.name)
 

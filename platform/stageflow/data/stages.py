@@ -33,6 +33,8 @@ class StageMove:
     # matches(condition, record) over stored values; count_open(rule, record) counts linked records.
     matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None
     count_open: Callable[[Mapping[str, Any], Mapping[str, Any]], int] | None = None
+    # The engine itself (robots, imports) moves: see PipelineEntryGate.
+    by_engine: bool = False
 
     @property
     def within_pipeline(self) -> bool:
@@ -60,6 +62,40 @@ class AllowedMovesGate(StageGate):
                 f"cannot move from {label_text(source.label, 'en')!r} to "
                 f"{label_text(move.stage.label, 'en')!r}; allowed: {allowed}")
         return None
+
+
+class PipelineEntryGate(StageGate):
+    """A record enters another pipeline only where the target stage lets it in: its
+    ``entry_from`` stages, or, undeclared, the pipeline's first stage; a new record starts on any
+    stage of the default pipeline, elsewhere only on an undeclared first stage (hardening: gates
+    on every move). The engine's own moves are exempt: a robot's cross-pipeline move is itself
+    declared in its rule (``move_stage`` names the pipeline, ``return_to_pipeline`` goes back),
+    and the target stage's other gates still hold for it."""
+
+    kind = "pipeline_entry"
+
+    def check(self, move):
+        if move.by_engine or move.within_pipeline:
+            return None
+        source, target = move.from_pipeline, move.pipeline
+        if source is None and target.name == move.entity.default_pipeline.name:
+            return None
+        from_stage = move.from_stage.name if move.from_stage else None
+        if target.admits(move.stage, source and source.name, from_stage):
+            return None
+        entries = target.entry_stages(source and source.name, from_stage)
+        allowed = ", ".join(label_text(s.label, "en") for s in entries) or "nowhere"
+        if source is None:
+            return StageMoveRefused(f"a new record cannot start at {_place(target, move.stage)}; "
+                                    f"allowed: {allowed}", ("stage",))
+        return StageMoveRefused(f"cannot move from {_place(source, move.from_stage)} to "
+                                f"{_place(target, move.stage)}; allowed: {allowed}", ("stage",))
+
+
+def _place(pipeline: PipelineSpec, stage: StageSpec | None) -> str:
+    """'Stage' of pipeline 'Pipeline', as refusals name a place."""
+    where = f"pipeline {label_text(pipeline.label, 'en')!r}"
+    return f"{label_text(stage.label, 'en')!r} of {where}" if stage else where
 
 
 class RequiredFieldsGate(StageGate):
@@ -111,7 +147,8 @@ class OpenLinkedRecordsGate(StageGate):
 
 def default_stage_gates() -> Registry[StageGate]:
     gates: Registry[StageGate] = Registry("stage gate")
-    for gate in (AllowedMovesGate(), RequiredFieldsGate(), EntryConditionGate(), OpenLinkedRecordsGate()):
+    for gate in (AllowedMovesGate(), PipelineEntryGate(), RequiredFieldsGate(), EntryConditionGate(),
+                 OpenLinkedRecordsGate()):
         gates.register(gate)
     return gates
 

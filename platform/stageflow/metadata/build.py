@@ -20,6 +20,7 @@ from ..core.specs import (
     Right,
     RoleSpec,
     RuleSpec,
+    StageEntry,
     StageKind,
     StageSpec,
     UserSpec,
@@ -42,6 +43,11 @@ def field_spec(doc: dict[str, Any]) -> FieldSpec:
     )
 
 
+def _entries(items: list[dict[str, Any]]) -> tuple[StageEntry, ...]:
+    return tuple(StageEntry(pipeline=e["pipeline"], stages=tuple(e["stages"]) if "stages" in e else None)
+                 for e in items)
+
+
 def _pipeline(doc: dict[str, Any]) -> PipelineSpec:
     stages = tuple(
         StageSpec(name=s["name"], label=freeze(s["label"]), kind=StageKind(s.get("kind", "open")),
@@ -49,7 +55,8 @@ def _pipeline(doc: dict[str, Any]) -> PipelineSpec:
                   moves_to=tuple(s["moves_to"]) if "moves_to" in s else None,
                   required_fields=tuple(s.get("required_fields", ())),
                   entry_condition=freeze(s.get("entry_condition")),
-                  exit_blocked_by=freeze(s.get("exit_blocked_by", ())))
+                  exit_blocked_by=freeze(s.get("exit_blocked_by", ())),
+                  entry_from=_entries(s["entry_from"]) if "entry_from" in s else None)
         for s in doc["stages"]
     )
     return PipelineSpec(name=doc["name"], entity=doc["entity"], label=freeze(doc["label"]),

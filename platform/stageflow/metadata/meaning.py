@@ -274,6 +274,23 @@ class MeaningChecker:
                                          {f["name"]: f for f in self.entities[entity].data["fields"]})
                 for j, block in enumerate(stage.get("exit_blocked_by", [])):
                     self.check_exit_block(doc, pointer("stages", i, "exit_blocked_by", j), block, entity)
+                for j, entry in enumerate(stage.get("entry_from", [])):
+                    self.check_entry(doc, pointer("stages", i, "entry_from", j), entry)
+
+    def check_entry(self, doc: Document, at: str, entry: dict) -> None:
+        """``entry_from`` names another pipeline of the same entity, and stages of it."""
+        data, name = doc.data, entry["pipeline"]
+        source = next((p.data for p in self.pipelines if p.data["name"] == name
+                       and p.data["entity"] == data["entity"]), None)
+        if source is None or name == data["name"]:
+            self.report(doc.path, at + "/pipeline", Code.BAD_REFERENCE,
+                        f"{name!r} is this stage's own pipeline; moves inside it follow 'moves_to'"
+                        if name == data["name"] else f"{name!r} is not a pipeline of {data['entity']!r}")
+            return
+        known = {s["name"] for s in source["stages"]}
+        for k, stage in enumerate(entry.get("stages", [])):
+            if stage not in known:
+                self.report(doc.path, f"{at}/stages/{k}", Code.UNKNOWN_STAGE, f"{stage!r} is not a stage of pipeline {name!r}")
 
     def check_exit_block(self, doc: Document, at: str, block: dict, entity: str) -> None:
         linked = self.entities.get(block["entity"])
