@@ -77,23 +77,7 @@
       requiredCell.appendChild(box);
       row.appendChild(requiredCell);
       var actions = el("td", "text-right sf-b-row-actions");
-      var edit = el("button", "btn btn-default btn-xs sf-b-edit-field", say("edit", "Edit"), {type: "button", "aria-label": say("edit", "Edit") + ": " + name});
-      edit.addEventListener("click", function () { openField(index); });
-      actions.appendChild(edit);
-      actions.appendChild(W.iconButton("fa-arrow-up", "sf-b-up", say("move_up", "Move {name} up", {name: name}), function () {
-        if (index > 0) { W.moveItem(W.current.doc.fields, index, index - 1, "field"); }
-      }));
-      actions.appendChild(W.iconButton("fa-arrow-down", "sf-b-down", say("move_down", "Move {name} down", {name: name}), function () {
-        if (index < W.current.doc.fields.length - 1) { W.moveItem(W.current.doc.fields, index, index + 1, "field"); }
-      }));
-      actions.appendChild(W.iconButton("fa-trash", "sf-b-remove-field", say("remove_named", "Remove {name}", {name: name}), function () {
-        if (!window.confirm(say("confirm_remove", "Remove {name}?", {name: name}))) { return; }
-        W.current.doc.fields.splice(index, 1);
-        if (W.current.fieldIndex === index) { closeField(); }
-        else if (W.current.fieldIndex !== null && W.current.fieldIndex > index) { W.current.fieldIndex -= 1; }
-        renderFieldRows();
-        W.touched();
-      }));
+      W.rowActions(actions, W.current.doc.fields, index, name, "field", openField, closeField);
       row.appendChild(actions);
       body.appendChild(row);
     });

@@ -114,18 +114,50 @@
 
   // --- shared by the fields table and the stages list -------------------------------------
 
+  // The row of a list (fields or stages) whose sub-editor is open, null when none is.
+  function openIndex(what) { return what === "field" ? W.current.fieldIndex : W.current.stageIndex; }
+  function setOpenIndex(what, index) {
+    if (what === "field") { W.current.fieldIndex = index; } else { W.current.stageIndex = index; }
+  }
+  function rerender(what) { if (what === "field") { W.renderFieldRows(); } else { W.renderStageItems(); } }
+
   function moveItem(list, from, to, what) {
     var item = list.splice(from, 1)[0];
     list.splice(to, 0, item);
-    var index = what === "field" ? W.current.fieldIndex : W.current.stageIndex;
+    var index = openIndex(what);
     if (index !== null) {
       if (index === from) { index = to; }
       else if (from < index && to >= index) { index -= 1; }
       else if (from > index && to <= index) { index += 1; }
-      if (what === "field") { W.current.fieldIndex = index; } else { W.current.stageIndex = index; }
+      setOpenIndex(what, index);
     }
-    if (what === "field") { W.renderFieldRows(); } else { W.renderStageItems(); }
+    rerender(what);
     W.touched();
+  }
+
+  // Edit, up, down and remove buttons of row ``index`` of ``list`` (what: "field" or "stage"),
+  // appended to ``actions``; open and close show and hide the row's own form.
+  function rowActions(actions, list, index, name, what, open, close) {
+    var edit = el("button", "btn btn-default btn-xs sf-b-edit-" + what, say("edit", "Edit"),
+                  {type: "button", "aria-label": say("edit", "Edit") + ": " + name});
+    edit.addEventListener("click", function () { open(index); });
+    actions.appendChild(edit);
+    actions.appendChild(iconButton("fa-arrow-up", "sf-b-up", say("move_up", "Move {name} up", {name: name}), function () {
+      if (index > 0) { moveItem(list, index, index - 1, what); }
+    }));
+    actions.appendChild(iconButton("fa-arrow-down", "sf-b-down", say("move_down", "Move {name} down", {name: name}), function () {
+      if (index < list.length - 1) { moveItem(list, index, index + 1, what); }
+    }));
+    actions.appendChild(iconButton("fa-trash", "sf-b-remove-" + what, say("remove_named", "Remove {name}", {name: name}), function () {
+      if (!window.confirm(say("confirm_remove", "Remove {name}?", {name: name}))) { return; }
+      list.splice(index, 1);
+      var opened = openIndex(what);
+      if (opened === index) { close(); }
+      else if (opened !== null && opened > index) { setOpenIndex(what, opened - 1); }
+      rerender(what);
+      W.touched();
+    }));
+    return actions;
   }
 
   function iconButton(icon, className, label, onClick) {
@@ -145,6 +177,6 @@
   }
 
   Object.assign(W, {compose: compose, dropForm: dropForm, formSchema: formSchema,
-                    iconButton: iconButton, makeForm: makeForm, moveItem: moveItem, pick: pick,
+                    iconButton: iconButton, makeForm: makeForm, moveItem: moveItem, pick: pick, rowActions: rowActions,
                     renderGeneric: renderGeneric, subEditorHeader: subEditorHeader});
 })();

@@ -53,23 +53,7 @@
       item.appendChild(el("span", "sf-b-mono sf-muted sf-b-stage-name", name));
       if (stage.kind && stage.kind !== "open") { item.appendChild(el("span", "label label-default sf-b-stage-kind", stage.kind)); }
       var actions = el("span", "sf-b-row-actions");
-      var edit = el("button", "btn btn-default btn-xs sf-b-edit-stage", say("edit", "Edit"), {type: "button", "aria-label": say("edit", "Edit") + ": " + name});
-      edit.addEventListener("click", function () { openStage(index); });
-      actions.appendChild(edit);
-      actions.appendChild(W.iconButton("fa-arrow-up", "sf-b-up", say("move_up", "Move {name} up", {name: name}), function () {
-        if (index > 0) { W.moveItem(W.current.doc.stages, index, index - 1, "stage"); }
-      }));
-      actions.appendChild(W.iconButton("fa-arrow-down", "sf-b-down", say("move_down", "Move {name} down", {name: name}), function () {
-        if (index < W.current.doc.stages.length - 1) { W.moveItem(W.current.doc.stages, index, index + 1, "stage"); }
-      }));
-      actions.appendChild(W.iconButton("fa-trash", "sf-b-remove-stage", say("remove_named", "Remove {name}", {name: name}), function () {
-        if (!window.confirm(say("confirm_remove", "Remove {name}?", {name: name}))) { return; }
-        W.current.doc.stages.splice(index, 1);
-        if (W.current.stageIndex === index) { closeStage(); }
-        else if (W.current.stageIndex !== null && W.current.stageIndex > index) { W.current.stageIndex -= 1; }
-        renderStageItems();
-        W.touched();
-      }));
+      W.rowActions(actions, W.current.doc.stages, index, name, "stage", openStage, closeStage);
       item.appendChild(actions);
       list.appendChild(item);
     });

@@ -4,8 +4,8 @@ Chromium works the builder's pages as a new platform administrator would: it add
 bankruptcy CRM's deal entity in the fields table, shows it in the list's default columns through
 the entity's form, sees what publishing would change, publishes, and finds the field on the deal
 list and a deal card served by the same process at once. A second test builds an app from
-nothing (entity with six kinds of fields, a pipeline with a gate, a role with a record rule),
-publishes it and uses its screens as an end user.
+nothing (an entity with six kinds of fields, a pipeline with a gate), publishes it and uses its
+screens as an end user. A third moves and removes rows of the fields table and the stage list.
 """
 from __future__ import annotations
 
@@ -197,3 +197,30 @@ def test_pl24_admin_builds_a_new_app_from_nothing_and_uses_it(page_as, live):
     ticket = sf.records.list(sf.system, "helpdesk", "ticket").items[0]
     with pytest.raises(StageMoveRefused):
         sf.records.update(sf.actor("boss"), "helpdesk", "ticket", ticket["id"], {"stage": "closed"})
+
+
+def test_pl24_rows_of_fields_and_stages_move_and_go_by_keyboard_buttons(page_as, live):
+    page = page_as("boss")
+    page.on("dialog", lambda dialog: dialog.accept())
+    open_workspace(page, live.url, APP, "entities/deal.json")
+    names = page.locator(".sf-b-fields tr[data-field]")
+    first, second = names.nth(0).get_attribute("data-field"), names.nth(1).get_attribute("data-field")
+    page.click(f".sf-b-fields tr[data-field={first}] .sf-b-down")
+    assert [names.nth(i).get_attribute("data-field") for i in (0, 1)] == [second, first]
+    page.click(f".sf-b-fields tr[data-field={first}] .sf-b-up")
+    count = names.count()
+    page.click(f".sf-b-fields tr[data-field={second}] .sf-b-remove-field")
+    assert names.count() == count - 1
+    assert page.locator(f".sf-b-fields tr[data-field={second}]").count() == 0
+    wait_saved(page)
+    assert second not in {f["name"] for f in live.web.sf.drafts.open(live.web.sf.system, APP)
+                          .documents["entities/deal.json"]["fields"]}
+
+    page.click(".sf-b-doc[data-path='pipelines/deal_sales.json']")
+    stages = page.locator(".sf-b-stages li[data-stage]")
+    stages.first.wait_for(state="visible")
+    top = stages.nth(0).get_attribute("data-stage")
+    page.click(f"li[data-stage={top}] .sf-b-down")
+    assert stages.nth(1).get_attribute("data-stage") == top
+    page.click(f"li[data-stage={top}] .sf-b-remove-stage")
+    assert page.locator(f"li[data-stage={top}]").count() == 0
