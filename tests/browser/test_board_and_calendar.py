@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 API_PATCH = "/api/v1/mini/deal/"
 
@@ -48,7 +49,8 @@ def test_pl04_drag_a_card_to_another_column_moves_its_stage(page_as, live, error
         _drag(page, _card(page, "new", deal["id"]), page.locator('.sf-column-cards[data-stage="won"]'))
     assert patch.value.status == 200
     assert _card(page, "won", deal["id"]).is_visible()
-    assert page.locator('.sf-column[data-stage="won"] .sf-column-count').inner_text() == "1"
+    # The badge changes once the script has read the response body, a moment after it arrives.
+    expect(page.locator('.sf-column[data-stage="won"] .sf-column-count')).to_have_text("1")
 
     page.reload()
     assert _card(page, "won", deal["id"]).is_visible()
@@ -85,7 +87,7 @@ def test_ns07_quick_create_on_the_board_adds_a_card_to_the_first_stage(page_as, 
 
     card = page.locator('.sf-column-cards[data-stage="new"] .sf-card', has_text="Typed in one line")
     card.wait_for(state="visible")
-    assert page.locator('.sf-column[data-stage="new"] .sf-column-count').inner_text() == "1"
+    expect(page.locator('.sf-column[data-stage="new"] .sf-column-count')).to_have_text("1")
     assert page.input_value(".sf-quick-create input") == ""
     items = live.web.sf.records.list(live.web.sf.actor("boss"), "mini", "deal").items
     assert [(r["title"], r["stage"], r["assignee"]) for r in items] == [("Typed in one line", "new", "boris")]
