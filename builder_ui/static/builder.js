@@ -2,16 +2,17 @@
    the selected document in the middle, the publish panel on top.
 
    Forms are json-editor forms of the schemas the metadata API serves (/_meta/forms), so a new
-   field kind, trigger or action needs no code here. Two parts are hand-written because schema
+   field kind, trigger or action needs no code here. Three parts are hand-written because schema
    forms are poor at them: an entity's fields as a table (reordered by drag or by buttons, each
-   field edited with its kind's form) and a pipeline's stages as a sortable list. Every change is
-   checked at once (POST .../draft/check, nothing stored) and shown beside its input, and saved to
-   the draft shortly after (PUT .../draft/documents/<path>); the page warns before leaving with
-   an unsaved change, and a refused save keeps the change on the page.
+   field edited with its kind's form), a pipeline's stages as a sortable list, and a role's
+   rights as a matrix of entities and rights. Every change is checked at once (POST
+   .../draft/check, nothing stored) and shown beside its input, and saved to the draft shortly
+   after (PUT .../draft/documents/<path>); the page warns before leaving with an unsaved change,
+   and a refused save keeps the change on the page.
 
    The workspace is split by what each part holds, loaded in this order: builder_workspace.js
    (page, state, documents' places), builder_documents.js (navigation, loading and saving),
-   builder_forms.js (json-editor forms), builder_entity.js, builder_pipeline.js,
+   builder_forms.js (json-editor forms), builder_entity.js, builder_pipeline.js, builder_role.js,
    builder_problems.js, builder_publish.js; this file, loaded last, opens the draft. */
 (function () {
   "use strict";

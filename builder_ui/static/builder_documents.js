@@ -220,6 +220,7 @@
     main.textContent = "";
     if (W.current.type === "entity" && Array.isArray(W.current.doc.fields)) { W.renderEntity(); }
     else if (W.current.type === "pipeline" && Array.isArray(W.current.doc.stages)) { W.renderPipeline(); }
+    else if (W.current.type === "role") { W.renderRole(); }
     else { W.renderGeneric(); }
     renderNav();
     refreshSaveState();

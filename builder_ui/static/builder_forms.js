@@ -89,7 +89,12 @@
       if (!(target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) { return; }
       if (target.type === "checkbox" || target.type === "radio") { return; }
       clearTimeout(typing);
-      typing = setTimeout(function () { target.dispatchEvent(new Event("change", {bubbles: true})); }, TYPING_DELAY);
+      typing = setTimeout(function () {
+        // A form closed meanwhile (its input left the page) took the value on blur already;
+        // its destroyed editor must not get the event.
+        if (!target.isConnected || !W.current || W.current.forms.indexOf(form) < 0) { return; }
+        target.dispatchEvent(new Event("change", {bubbles: true}));
+      }, TYPING_DELAY);
     });
     W.current.forms.push(form);
     return form;

@@ -28,13 +28,21 @@
       }
       return {list: list, form: null};
     }
+    if (W.current.rightsBody && parts[0] === "entities") {
+      if (parts.length < 2) { return {form: null}; }
+      var entryForm = W.current.entryEntity === parts[1] ? W.current.entryForm : null;
+      return {entity: parts[1], form: entryForm, path: ["root"].concat(parts.slice(2)).join(".")};
+    }
     return {form: W.current.mainForm, path: ["root"].concat(parts).join(".")};
   }
 
   function describe(problem) {
     var parts = pointerParts(problem.pointer);
     var words = [];
-    if ((parts[0] === "fields" || parts[0] === "stages") && parts.length > 1 && W.current.doc[parts[0]]) {
+    if (parts[0] === "entities" && parts.length > 1 && W.current.rightsBody) {
+      words.push(parts[1]);
+      parts = parts.slice(2);
+    } else if ((parts[0] === "fields" || parts[0] === "stages") && parts.length > 1 && W.current.doc[parts[0]]) {
       var item = W.current.doc[parts[0]][Number(parts[1])];
       words.push((parts[0] === "fields" ? say("fields", "Fields") : say("stages", "Stages")) + ": " + ((item && item.name) || parts[1]));
       parts = parts.slice(2);
@@ -107,6 +115,13 @@
           row.classList.add("sf-b-flagged", "danger", "has-error");
           var cell = row.querySelector(".sf-b-field-name, .sf-b-stage-name") || row;
           cell.appendChild(el("div", "help-block sf-b-problem", problem.message));
+        }
+        if (place.form) { markInForm(place.form, place.path, problem.message); }
+      } else if (place.entity !== undefined) {
+        var entityRow = W.current.rightsBody.querySelector('tr[data-entity="' + CSS.escape(place.entity) + '"]');
+        if (entityRow) {
+          entityRow.classList.add("sf-b-flagged", "danger", "has-error");
+          entityRow.querySelector("th").appendChild(el("div", "help-block sf-b-problem", problem.message));
         }
         if (place.form) { markInForm(place.form, place.path, problem.message); }
       } else if (place.form) {

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from stageflow.data.stages import StageMoveRefused
 from tests.browser.conftest import LiveServer
-from tests.web.conftest import make_web
+from tests.web.conftest import give_passwords, make_web
 
 APP = "bankruptcy_crm"
 
@@ -140,9 +139,13 @@ def add_document(page, group: str, name: str) -> None:
 
 def test_pl24_admin_builds_a_new_app_from_nothing_and_uses_it(page_as, live):
     """A new app: an entity with six kinds of fields, a pipeline of three stages whose last one
-    needs a field filled (a gate); published, its screens work for a user at once."""
+    needs a field filled (a gate), a role that sees only the tickets its user owns (a record
+    rule) and two users holding it; published, its screens work for those users at once: the
+    gate refuses and then lets a ticket through, and each user sees only their own tickets."""
     sf = live.web.sf
     page = page_as("boss")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live.url}/builder/")
     page.fill("#sf-b-new-name", "helpdesk")
     page.fill("#sf-b-new-label", "Helpdesk")
@@ -179,24 +182,81 @@ def test_pl24_admin_builds_a_new_app_from_nothing_and_uses_it(page_as, live):
     wait_saved(page)
     assert page.locator(".sf-b-no-problems").is_visible()
 
+    # A role: rights ticked in the matrix, a record rule "tickets they own" in its rules form.
+    add_document(page, "roles", "agent")
+    rights = page.locator(".sf-b-rights tr[data-entity=ticket]")
+    for right in ("read", "create", "update"):
+        rights.locator(f"input[data-right={right}]").check()
+    rights.locator(".sf-b-edit-entry").click()
+    rules = page.locator(".sf-b-role-entry-editor[data-entity=ticket]")
+    records = rules.locator("[data-schemapath='root.records']")
+    records.locator("input[type=checkbox]").first.check()
+    records.locator("button.json-editor-btn-add").first.click()
+    rules.locator("select[name='root[records][0][scope]']").select_option("assigned")
+    rules.locator("[data-schemapath='root.records.0.field'] input[type=checkbox]").first.check()
+    rules.locator("input[name='root[records][0][field]']").fill("owner")
+    wait_saved(page)
+    assert rights.locator(".sf-b-records-summary").inner_text() == "assigned (owner)"
+    assert page.locator(".sf-b-no-problems").is_visible(), page.inner_text(".sf-b-problems")
+    role = sf.drafts.open(sf.actor("boss"), "helpdesk").documents["roles/agent.json"]
+    assert role["entities"] == {"ticket": {"rights": ["read", "create", "update"],
+                                           "records": [{"scope": "assigned", "field": "owner"}]}}
+
+    # Two users holding the role, in the organisation's form.
+    page.click(".sf-b-add[data-group=org]")
+    page.wait_for_selector(".sf-builder-workspace[data-open='org.json']")
+    users = page.locator("[data-schemapath='root.users']")
+    users.locator("input[type=checkbox]").first.check()
+    for index, (username, full_name) in enumerate((("ann", "Ann Agent"), ("bob", "Bob Agent"))):
+        users.locator("button.json-editor-btn-add").last.click()  # the list's own, after its items'
+        page.fill(f"input[name='root[users][{index}][username]']", username)
+        page.fill(f"input[name='root[users][{index}][full_name]']", full_name)
+        holder = page.locator(f"[data-schemapath='root.users.{index}.roles']")
+        holder.locator("input[type=checkbox]").first.check()
+        holder.locator("button.json-editor-btn-add").first.click()
+        page.fill(f"input[name='root[users][{index}][roles][0]']", "agent")
+    wait_saved(page)
+    assert page.locator(".sf-b-no-problems").is_visible(), page.inner_text(".sf-b-problems")
+
     publish(page)
     assert "helpdesk" in sf.catalog.names()
     flow = next(p for p in sf.catalog.get("helpdesk").spec.pipelines if p.name == "flow")
-    stages = [s.name for s in flow.stages]
-    assert stages[1:] == ["working", "closed"]
+    assert [s.name for s in flow.stages][1:] == ["working", "closed"]
+    give_passwords(sf, others=("ann", "bob"))  # setting passwords is not the builder's job
 
-    # The new app's screens, served at once: create a ticket on its card, see it in the list.
-    page.goto(f"{live.url}/helpdesk/ticket/new")
-    page.wait_for_selector("#sf-card[data-ready='1']")
-    page.fill("#sf-f-title", "Printer on fire")
-    page.fill("#sf-f-reference", "HD-1")
-    page.click("button.sf-save")
-    page.wait_for_url(lambda url: url.rstrip("/").rsplit("/", 1)[-1].isdigit())
-    page.goto(f"{live.url}/helpdesk/ticket/")
-    assert "Printer on fire" in page.inner_text("table.sf-list")
-    ticket = sf.records.list(sf.system, "helpdesk", "ticket").items[0]
-    with pytest.raises(StageMoveRefused):
-        sf.records.update(sf.actor("boss"), "helpdesk", "ticket", ticket["id"], {"stage": "closed"})
+    # Each agent creates a ticket they own on its card, in the same server process.
+    for username in ("ann", "bob"):
+        agent = page_as(username)
+        agent.goto(f"{live.url}/helpdesk/ticket/new")
+        agent.wait_for_selector("#sf-card[data-ready='1']")
+        agent.fill("#sf-f-title", f"Printer of {username} on fire")
+        agent.select_option("#sf-f-owner", username)
+        agent.click("button.sf-save")
+        agent.wait_for_url(lambda url: url.rstrip("/").rsplit("/", 1)[-1].isdigit())
+    # The record rule: Ann's list shows her ticket and not Bob's.
+    ann = page_as("ann")
+    ann.goto(f"{live.url}/helpdesk/ticket/")
+    listed = ann.inner_text("table.sf-list")
+    assert "Printer of ann on fire" in listed and "Printer of bob on fire" not in listed
+    assert sf.records.count(sf.system, "helpdesk", "ticket") == 2
+
+    # The gate: closing without a price is refused with the gate's reason; with one it passes.
+    ticket = ann.locator("table.sf-list a", has_text="Printer of ann on fire")
+    ticket.click()
+    ann.wait_for_selector("#sf-card[data-ready='1']")
+    ticket_id = int(ann.url.rstrip("/").rsplit("/", 1)[-1])
+    ann.select_option("#sf-f-stage", "closed")
+    ann.click("button.sf-save")
+    refusal = ann.locator(".alert-danger")
+    refusal.wait_for()
+    assert "Price" in refusal.inner_text()
+    assert sf.records.get(sf.system, "helpdesk", "ticket", ticket_id)["stage"] != "closed"
+    ann.fill("#sf-f-price", "120.50")
+    ann.click("button.sf-save")
+    ann.wait_for_selector(".alert-success")
+    assert sf.records.get(sf.system, "helpdesk", "ticket", ticket_id)["stage"] == "closed"
+    assert errors == []
+
 
 
 def test_pl24_rows_of_fields_and_stages_move_and_go_by_keyboard_buttons(page_as, live):
