@@ -41,7 +41,8 @@
   }
 
   function recordsSummary(entry) {
-    var rules = entry && entry.records;
+    if (!entry || !(entry.rights || []).length) { return "—"; }  // no right: no record to see
+    var rules = entry.records;
     if (!rules || !rules.length) { return say("all_records", "All records"); }
     return rules.map(function (rule) { return rule.field ? rule.scope + " (" + rule.field + ")" : rule.scope; }).join(", ");
   }

@@ -4,7 +4,8 @@ Chromium changes the bankruptcy CRM's accountant role as an admin would: rights 
 unticked in the matrix, a field rule added in an entity's rules form, a wrong field name shown
 beside its input and on the entity's row; published, the role the app runs with has changed.
 A second test edits one input in each hand-written editor's form and finds that one value, and
-nothing else (no defaults of the form's own), changed in the draft.
+nothing else (no defaults of the form's own), changed in the draft. A third opens the workspace
+on a laptop screen (no sideways scrolling) and grants a right with the keyboard.
 """
 from __future__ import annotations
 
@@ -108,3 +109,20 @@ def test_pl24_an_edit_in_a_form_changes_that_value_and_nothing_else(page_as, liv
             index = [f["name"] for f in before["fields"]].index("request_date")
             pointer = pointer.format(index=index)
         assert _changes(before, after) == [pointer], path
+
+
+def test_pl24_the_workspace_fits_a_laptop_and_the_matrix_works_by_keyboard(page_as, live):
+    sf = live.web.sf
+    page = page_as("boss", width=1366, height=768)
+    for path in ("entities/deal.json", "pipelines/deal_sales.json", ROLE):
+        page.goto("about:blank")
+        open_workspace(page, live.url, APP, path)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    # Space on a focused checkbox of the matrix grants the right, as a click does.
+    box = page.locator(".sf-b-rights tr[data-entity=payment] input[data-right=delete]")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_timeout(1000)
+    wait_saved(page)
+    assert "delete" in draft_document(sf, ROLE)["entities"]["payment"]["rights"]

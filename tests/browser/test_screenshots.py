@@ -135,8 +135,9 @@ def test_screenshots_of_list_card_kanban_and_calendar(camera, demo, app):
     assert camera.page.locator(".fc-toolbar-title").inner_text() == expected
 
 
-def test_screenshot_of_the_builder_on_an_entity_and_a_pipeline(camera, demo):
-    """The builder's workspace (PL24): the deal's fields table, then the sales pipeline's stages."""
+def test_screenshot_of_the_builder_on_an_entity_a_pipeline_and_a_role(camera, demo):
+    """The builder's workspace (PL24): the deal's fields table, the sales pipeline's stages, and
+    the accountant role's rights matrix with the deal's field rules open."""
     _shoot(camera, f"{demo.url}/builder/bankruptcy_crm", ".sf-b-nav .sf-b-doc", None)
     camera.page.click(".sf-b-doc[data-path='entities/deal.json']")
     camera.page.locator(".sf-b-fields tr[data-field]").first.wait_for(state="visible")
@@ -144,6 +145,10 @@ def test_screenshot_of_the_builder_on_an_entity_and_a_pipeline(camera, demo):
     camera.page.click(".sf-b-doc[data-path='pipelines/deal_sales.json']")
     camera.page.locator(".sf-b-stages li").first.wait_for(state="visible")
     camera.page.screenshot(path=str(camera.folder / "builder_pipeline.png"))
+    camera.page.click(".sf-b-doc[data-path='roles/accountant.json']")
+    camera.page.click(".sf-b-rights tr[data-entity=deal] .sf-b-edit-entry")
+    camera.page.locator(".sf-b-role-entry-editor .sf-b-form").first.wait_for(state="visible")
+    camera.page.screenshot(path=str(camera.folder / "builder_role.png"))
     assert camera.errors == [], camera.errors
 
 
