@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.browser.test_builder import APP, live, open_workspace, publish, wait_saved  # noqa: F401
+from tests.browser import test_builder
+from tests.browser.test_builder import APP, open_workspace, publish, wait_saved
 
+live = test_builder.live  # the bankruptcy CRM served on a real port
 ROLE = "roles/accountant.json"
 
 
