@@ -13,7 +13,8 @@
    The workspace is split by what each part holds, loaded in this order: builder_workspace.js
    (page, state, documents' places), builder_documents.js (navigation, loading and saving),
    builder_forms.js (json-editor forms), builder_entity.js, builder_pipeline.js, builder_role.js,
-   builder_problems.js, builder_publish.js; this file, loaded last, opens the draft. */
+   builder_problems.js, builder_publish.js, builder_versions.js; this file, loaded last, opens
+   the draft. */
 (function () {
   "use strict";
   var B = window.StageflowBuilder;

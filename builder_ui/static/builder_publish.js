@@ -77,9 +77,14 @@
     publishResult.textContent = "";
     publishResult.appendChild(el("p", "sf-muted", say("publishing", "Publishing…")));
     W.saveNow().then(function () {
-      return B.api("POST", draftPath + "/publish", {base_revision: W.draft.base_revision});
+      var message = publishPanel.querySelector("#sf-b-publish-message");
+      var body = {base_revision: W.draft.base_revision};
+      if (message.value.trim()) { body.message = message.value.trim(); }
+      return B.api("POST", draftPath + "/publish", body);
     }).then(function (result) {
       button.disabled = false;
+      publishPanel.querySelector("#sf-b-publish-message").value = "";
+      if (W.versionsChanged) { W.versionsChanged(); }
       publishResult.textContent = "";
       var text = result.unchanged ? say("unchanged", "Nothing to publish.") : say("published", "Published: revision {n}.", {n: result.revision});
       var box = B.alertBox("success", text);

@@ -23,6 +23,7 @@ from .data.attachments import AttachmentService
 from .data.comments import CommentService
 from .data.constraints import default_constraints
 from .data.drafts import DraftService
+from .data.versions import VersionService
 from .data.installer import AppInstaller, InstallResult
 from .data.notifications import Inbox
 from .data.org_directory import OrgDirectory
@@ -62,6 +63,7 @@ class Stageflow:
         self.records = RecordService(db, self.catalog, self.gates, clock)
         self.installer = AppInstaller(db, kinds, self.schemas, self.catalog, clock)
         self.drafts = DraftService(db, kinds, self.schemas, self.catalog, self.installer, clock)
+        self.versions = VersionService(db, self.catalog, self.installer)
         # Services for people's screens and the API; each carries its own access rules.
         self.comments = CommentService(db, self.records, self.files, clock)
         self.attachments = AttachmentService(self.catalog, kinds, self.records, self.files, self.comments, clock)

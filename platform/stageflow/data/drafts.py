@@ -218,8 +218,9 @@ class DraftService:
             preview.refused = str(exc)
             return preview
 
-    def publish(self, actor: Actor, app: str, base_revision: int) -> InstallResult:
-        """Validate and install the draft atomically, then drop it. Refused with
+    def publish(self, actor: Actor, app: str, base_revision: int, message: str | None = None) -> InstallResult:
+        """Validate and install the draft atomically, then drop it; ``message`` says what the new
+        version changes. Refused with
         :class:`DraftConflict` when the app is no longer at ``base_revision``; with
         :class:`~stageflow.core.problems.MetadataError` (every problem) when the draft is invalid."""
         _, base = self._base(actor, app)
@@ -234,7 +235,8 @@ class DraftService:
             raise DraftConflict(app, draft.base_revision, base_revision)
         bundle = bundle_with_documents(base, app, draft.documents)
         try:
-            result = self.installer.install(bundle, actor=actor.username, expected_revision=base_revision)
+            result = self.installer.install(bundle, actor=actor.username, expected_revision=base_revision,
+                                            message=message)
         except RevisionConflict as exc:
             raise DraftConflict(app, exc.current, base_revision) from None
         with write_transaction(self.db) as conn:

@@ -65,11 +65,12 @@ class AppInstaller:
         self.lock_timeout = lock_timeout
 
     def install(self, source: Path | str | Bundle, actor: str | None = None,
-                expected_revision: int | None = None) -> InstallResult:
+                expected_revision: int | None = None, message: str | None = None) -> InstallResult:
         """Validate and install ``source`` in one transaction. With ``expected_revision`` (0 for
         an app not installed yet) the install is refused with :class:`RevisionConflict` unless
         the app is still at that revision, checked under a lock of the app's row, so two
-        installs made from the same revision cannot both pass."""
+        installs made from the same revision cannot both pass. ``message`` is kept with the new
+        revision (what it changes, for the list of versions)."""
         problems = []
         bundle = source if isinstance(source, Bundle) else read_bundle(source, problems)
         checked = check_documents(bundle, self.kinds, self.schemas, problems)
@@ -98,17 +99,19 @@ class AppInstaller:
                 revision = current["revision"]
             else:
                 revision = (current["revision"] + 1) if current else 1
-                self._store_revision(conn, app, revision, docs, digest, bundle, actor, now, current is None)
+                self._store_revision(conn, app, revision, docs, digest, bundle, actor, now, current is None,
+                                     message)
             self._sync_org(conn, app, now)
             self._seed_handbooks(conn, app, tables, now)
         self.catalog.put(app.name, LoadedApp(revision, app, tables, bundle))
         return InstallResult(app.name, revision, last == digest, report)
 
     def _store_revision(self, conn: Connection, app: AppSpec, revision: int, docs: str, digest: str,
-                        bundle: Bundle, actor: str | None, now: dt.datetime, new: bool) -> None:
+                        bundle: Bundle, actor: str | None, now: dt.datetime, new: bool,
+                        message: str | None = None) -> None:
         conn.execute(st.app_revisions.insert().values(
             app=app.name, revision=revision, version=app.version, documents=docs, checksum=digest,
-            created_at=now, created_by=actor))
+            created_at=now, created_by=actor, message=message))
         if bundle.assets:
             conn.execute(st.app_assets.insert(), [
                 {"app": app.name, "revision": revision, "path": p, "content": c} for p, c in bundle.assets.items()])

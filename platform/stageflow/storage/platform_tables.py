@@ -47,6 +47,7 @@ app_revisions = Table(
     Column("checksum", String(64), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("created_by", String(150)),
+    Column("message", Text),  # what the publisher said the version changes, or how it came to be
     UniqueConstraint("app", "revision", name="uq_sf_app_revision"),
 )
 

@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, request
 from ...core.problems import MetadataError, Problem
 from ...data.drafts import AppExists, Draft, DraftConflict, DraftPreview, NoDraft
 from ...data.schema_sync import SchemaChangeRefused
+from ...data.versions import MESSAGE_MAX_LENGTH
 from ...metadata.editing import EditRefused
 from ...metadata.form_schemas import builder_forms
 from ..extension import stageflow_engine
@@ -58,6 +59,18 @@ def _base_revision(body: dict[str, Any] | None) -> int | None:
     if isinstance(value, bool) or not str(value).isdigit():
         raise ApiError(400, "base_revision must be a revision number", {"base_revision": "not a number"})
     return int(value)
+
+
+def version_message(body: dict[str, Any]) -> str | None:
+    """The optional ``message`` of a publish or rollback: text of at most a short paragraph."""
+    message = body.get("message")
+    if message is None:
+        return None
+    if not isinstance(message, str):
+        raise ApiError(400, "message must be text", {"message": "not a string"})
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise ApiError(400, f"message is longer than {MESSAGE_MAX_LENGTH} characters", {"message": "too long"})
+    return message.strip() or None
 
 
 def _edited(app: str, edit) -> dict[str, Any]:
@@ -143,12 +156,13 @@ def register(bp: Blueprint) -> None:
 
     @bp.post(f"{DRAFT}/publish")
     def draft_publish(app: str):
-        base = _base_revision(json_body())
+        body = json_body()
+        base = _base_revision(body)
         if base is None:
             raise ApiError(400, "publish needs the draft's base_revision", {"base_revision": "missing"})
         engine = stageflow_engine()
         try:
-            result = engine.drafts.publish(current_actor(), app, base)
+            result = engine.drafts.publish(current_actor(), app, base, version_message(body))
         except DraftConflict as exc:
             raise ApiError(409, f"{exc}; nothing was published, the draft is kept",
                            current_revision=exc.current) from None
