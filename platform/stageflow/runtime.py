@@ -23,12 +23,12 @@ from .data.attachments import AttachmentService
 from .data.comments import CommentService
 from .data.constraints import default_constraints
 from .data.drafts import DraftService
-from .data.versions import VersionService
 from .data.installer import AppInstaller, InstallResult
 from .data.notifications import Inbox
 from .data.org_directory import OrgDirectory
 from .data.records import utcnow
 from .data.user_settings import UserSettings
+from .data.versions import VersionService
 from .metadata import SchemaSet
 from .security import SYSTEM, Actor, load_actor
 from .storage.database import connection_scope, read_connection, write_transaction
