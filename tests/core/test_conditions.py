@@ -227,3 +227,24 @@ def test_problem_pointers_follow_the_tree_and_the_given_prefix():
         ("/entities/deal/fields/0/when/all/1/not/any/1/op", Code.UNKNOWN_OPERATOR),
         ("/entities/deal/fields/0/when/all/1/not/any/1/field", Code.UNKNOWN_FIELD),
     ]
+
+
+def test_pl10_explain_shows_what_each_part_came_to_and_agrees_with_matches():
+    tree = {"all": [leaf_of("gt", 50), {"any": [leaf_of("eq", "kzn", "city"), {"not": leaf_of("is_empty", None, "day")}]},
+                    leaf_of("eq", 1, "budget")]}
+    explained = EVALUATOR.explain(tree, ROWS[0])
+    assert explained == {"holds": False, "all": [
+        {"field": "amount", "op": "gt", "value": 50, "actual": 100, "holds": True},
+        {"holds": True, "any": [
+            {"field": "city", "op": "eq", "value": "kzn", "actual": "msk", "holds": False},
+            {"holds": True, "not": {"field": "day", "op": "is_empty", "value": None,
+                                    "actual": dt.date(2026, 1, 10), "holds": False}}]},
+        {"field": "budget", "op": "eq", "value": 1, "missing": True, "holds": False},
+    ]}
+
+
+@pytest.mark.parametrize(("name", "tree", "expected"), AGREEMENT, ids=[case[0] for case in AGREEMENT])
+def test_pl10_explain_agrees_with_matches_on_every_row(name, tree, expected):
+    for row in ROWS:
+        for shape in (tree, {"not": tree}, {"any": [tree, leaf_of("eq", -1)]}):
+            assert EVALUATOR.explain(shape, row)["holds"] == EVALUATOR.matches(shape, row), (name, row["id"])

@@ -204,6 +204,24 @@ class ConditionEvaluator:
             return False
         return self.operators.get(tree["op"]).matches(record[tree["field"]], tree.get("value"))
 
+    def explain(self, tree: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+        """The tree with what each part came to: ``holds`` on every node, and on each leaf the
+        record's ``actual`` value (``missing`` when the record has no such field). It agrees with
+        :meth:`matches` on the whole tree: a rule's dry run shows which part failed."""
+        if "all" in tree or "any" in tree:
+            key = "all" if "all" in tree else "any"
+            parts = [self.explain(sub, record) for sub in tree[key]]
+            held = (all if key == "all" else any)(part["holds"] for part in parts)
+            return {key: parts, "holds": held}
+        if "not" in tree:
+            inner = self.explain(tree["not"], record)
+            return {"not": inner, "holds": not inner["holds"]}
+        leaf = {"field": tree["field"], "op": tree["op"], "value": tree.get("value")}
+        if tree["field"] not in record:
+            return {**leaf, "missing": True, "holds": False}
+        actual = record[tree["field"]]
+        return {**leaf, "actual": actual, "holds": self.operators.get(tree["op"]).matches(actual, tree.get("value"))}
+
     def to_sql(self, tree: Mapping[str, Any],
                leaf: Callable[[Operator, str, Any], ColumnElement]) -> ColumnElement:
         """Compile a tree; ``leaf(operator, field, value)`` builds one comparison."""

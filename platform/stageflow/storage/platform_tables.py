@@ -246,6 +246,7 @@ rule_runs = Table(
     Column("reason", Text),
     Column("created_at", DateTime, nullable=False),
     Index("ix_sf_rule_run_record", "app", "entity", "record_id", "id"),
+    Index("ix_sf_rule_run_rule", "app", "rule", "id"),  # a rule's own run log, newest first
 )
 
 # One row per action effect: a redelivered event or timer never repeats an action.
