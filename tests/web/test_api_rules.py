@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from stageflow.automation.dispatcher import Dispatcher
-
 from tests.automation.support import comment, rule
 from tests.bundle_edit import EditableBundle
 from tests.web.conftest import make_web
