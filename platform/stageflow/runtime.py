@@ -24,6 +24,7 @@ from .data.comments import CommentService
 from .data.constraints import default_constraints
 from .data.drafts import DraftService
 from .data.installer import AppInstaller, InstallResult
+from .data.money_migration import convert_legacy_decimals_at_start
 from .data.notifications import Inbox
 from .data.org_directory import OrgDirectory
 from .data.records import utcnow
@@ -78,6 +79,9 @@ class Stageflow:
         and load the installed apps."""
         ensure_platform_schema(self.db, migrate)
         self.catalog.refresh()
+        # A SQLite database of an earlier release holds money as binary floats: made exact once.
+        convert_legacy_decimals_at_start(self.db, [table for name in self.catalog.names()
+                                                   for table in self.catalog.get(name).tables.metadata.sorted_tables])
 
     def migrate(self) -> SyncReport:
         """Bring the platform's own tables to this release, whatever the recorded digest says."""

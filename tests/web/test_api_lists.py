@@ -99,7 +99,9 @@ def test_a_list_request_reads_through_one_connection(deals, web):
     sa.event.listen(web.sf.db, "before_cursor_execute", lambda *args: statements.append(args[2]))
     assert titles(deals.get(DEALS + "?sort=title&limit=2")) == ["Alpha", "Bravo"]
     assert len(checkouts) == 1
-    # App revisions, the token's user, the user, roles and departments, the department tree
-    # (boss heads one), the page: no query twice.
+    # App revisions, the token's session generation (a logout revokes it), the token's user,
+    # the user, roles and departments, the department tree (boss heads one), the page: no
+    # query twice.
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 6, selects
+    assert len(selects) == 7, selects
+    assert len(set(selects)) == len(selects), selects

@@ -1,4 +1,4 @@
-"""The Flask application's health page, app list and request-size limit."""
+"""The Flask application's app list and request-size limit (``/health``: test_health.py)."""
 from __future__ import annotations
 
 import io
@@ -12,27 +12,6 @@ from stageflow.storage import platform_tables as st
 from stageflow.web import create_app
 from tests.bundle_edit import EditableBundle
 from tests.web.conftest import PASSWORD, Web
-
-
-def test_health_reports_the_database_and_installed_revisions(sqlite_url, mini_bundle, tmp_path):
-    sf = create_stageflow(sqlite_url, files_dir=tmp_path / "files")
-    sf.install(mini_bundle)
-    response = create_app(sf).test_client().get("/health")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "sqlite", "apps": {"mini": 1},
-                                   "entities": {"mini": ["client", "deal", "city"]}}
-
-
-def test_health_lists_an_app_and_its_entities_installed_while_serving(sqlite_url, mini_bundle, tmp_path):
-    sf = create_stageflow(sqlite_url, files_dir=tmp_path / "files")
-    client = create_app(sf).test_client()
-    assert client.get("/health").get_json()["entities"] == {}
-    bundle = EditableBundle(mini_bundle, tmp_path / "b")
-    bundle.write("entities/supplier.json", {**bundle.read("entities/client.json"), "name": "supplier"})
-    create_stageflow(sqlite_url, files_dir=tmp_path / "files").install(bundle.root)
-    health = client.get("/health").get_json()
-    assert health["apps"] == {"mini": 1}
-    assert sorted(health["entities"]["mini"]) == ["city", "client", "deal", "supplier"]
 
 
 def test_a_request_body_over_the_limit_is_refused_with_413_as_json(sqlite_web):

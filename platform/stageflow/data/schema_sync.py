@@ -3,7 +3,7 @@
 Sync is additive and idempotent: new tables, columns and indexes are created; a column whose
 field left the metadata is *retired* (kept, with its data, listed in ``sf_retired_column``);
 a type change that could lose data is refused unless the column holds no data yet. Works on
-SQLite (type changes through batch table rebuilds) and PostgreSQL (``lock_timeout`` so an
+SQLite (type changes through a column swap, never a table rebuild) and PostgreSQL (``lock_timeout`` so an
 ALTER never hangs behind an idle transaction: a table another transaction holds is refused as
 busy, and nothing changes).
 """
@@ -38,6 +38,8 @@ from ..core.kinds import Kinds
 from ..core.specs import PIPELINE_FIELDS, SYSTEM_FIELDS, AppSpec
 from ..storage import platform_tables as st
 from ..storage.ddl import DEFAULT_LOCK_TIMEOUT, SchemaChangeRefused, SyncReport, busy_table_refused, lock_timeout
+from ..storage.sqlite_column_swap import swap_column
+from .money_migration import convert_legacy_decimals, is_exact_on_sqlite, swap_decimal_column
 from .tables import AppTables, RetiredColumn, build_app_tables
 
 
@@ -93,6 +95,9 @@ class SchemaSync:
         retired = self.known_retired(conn)
         retired += self._retire_removed_fields(conn, app, retired, now, report)
         tables = build_app_tables(self.kinds, app, retired)
+        # Before the diff: it sees NUMERIC and DECIMAL as one type, and a scale change below
+        # must know the column holds minor units.
+        report.changed_types += convert_legacy_decimals(conn, tables.metadata.sorted_tables)
         names = tables.table_names()
 
         def include_name(name, type_, parent_names):
@@ -184,9 +189,13 @@ class SchemaSync:
                     f"{old} to {new} could lose data in {filled} record(s); add a new field and copy "
                     f"the values instead")
             empty_column = True
-        if conn.dialect.name == "sqlite":
-            with operations.batch_alter_table(table_name) as batch:
-                batch.alter_column(column, type_=new, existing_type=old)
+        if conn.dialect.name == "sqlite" and is_exact_on_sqlite(new):
+            # Values become minor units of the new scale (the old ones may be whole numbers).
+            swap_decimal_column(conn, table_name, column, old, new)
+        elif conn.dialect.name == "sqlite":
+            # Never a batch table rebuild: dropping the old table with foreign keys on deletes
+            # the rows of its child tables (ON DELETE CASCADE).
+            swap_column(conn, table_name, column, new)
         else:
             # An empty column needs no cast; a widening is one PostgreSQL casts by itself.
             kwargs = {"postgresql_using": "NULL"} if empty_column else {}

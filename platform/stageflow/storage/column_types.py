@@ -1,4 +1,8 @@
-"""SQL column types for each storage class, the same on SQLite and PostgreSQL."""
+"""SQL column types for each storage class, on SQLite and PostgreSQL.
+
+Decimals (money included) are NUMERIC on PostgreSQL and integer minor units on SQLite
+(:mod:`.exact_decimal`), so both are exact; every other storage class is the same on both.
+"""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -16,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
 from ..core.fields import FieldKind, Storage
+from .exact_decimal import ExactDecimal
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 RecordId = BigInteger().with_variant(Integer(), "sqlite")
@@ -32,7 +37,8 @@ def column_type(storage: Storage, length: int | None = None,
     if storage is Storage.INTEGER:
         return BigInteger()
     if storage is Storage.DECIMAL:
-        return Numeric(precision or 18, scale if scale is not None else 2, asdecimal=True)
+        precision, scale = precision or 18, scale if scale is not None else 2
+        return Numeric(precision, scale, asdecimal=True).with_variant(ExactDecimal(precision, scale), "sqlite")
     if storage is Storage.BOOLEAN:
         return Boolean()
     if storage is Storage.DATE:

@@ -83,6 +83,19 @@ users = Table(
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("password_hash", String(300)),
     Column("created_at", DateTime, nullable=False),
+    # Bumped at logout: sessions and login tokens of an earlier generation are refused.
+    Column("session_generation", Integer, nullable=False, default=0, server_default=text("0")),
+)
+
+# Failed logins of the last lock period, per account and per client address (``scope``), so the
+# login throttle holds across web processes; rows older than the period are pruned on write.
+login_failures = Table(
+    "sf_login_failure", platform_metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("scope", String(10), nullable=False),  # "account" or "address"
+    Column("subject", String(USERNAME_MAX_LENGTH), nullable=False),
+    Column("failed_at", DateTime, nullable=False),
+    Index("ix_sf_login_failure_subject", "scope", "subject", "failed_at"),
 )
 
 user_roles = Table(

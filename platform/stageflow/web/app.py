@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import secrets
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf.csrf import CSRFProtect
@@ -24,11 +24,15 @@ from ..runtime import Stageflow
 from .api import create_api_blueprint
 from .builder_pages import create_builder_blueprint
 from .extension import StageflowWeb
+from .health import register_health
 from .language import DEFAULT_LOCALE, LANGUAGES, TRANSLATIONS_DIR, install_locale_selector
+from .login_guard import configure_login_throttle
 from .menu import StageflowMenu, current_menu
 from .pages import StageflowIndexView
 from .screens import create_screens_blueprint
 from .security import StageflowSecurityManager
+from .security_headers import install_security_headers
+from .sessions import configure_session_cookies
 
 SECRET_KEY_VARIABLE = "STAGEFLOW_SECRET_KEY"
 # The largest request body: one file at the storage limit plus room for the multipart framing
@@ -84,7 +88,10 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     app = Flask("stageflow")
     _config(app, engine, secret_key)
     app.config.update(config or {})
+    configure_session_cookies(app)
+    configure_login_throttle(app)
     app.json.sort_keys = False
+    install_security_headers(app)
     # The engine, the request's connection scope and caller: before anything else reads.
     StageflowWeb(engine).init_app(app)
     # Before FAB: its API views exempt themselves from CSRF only when the extension exists.
@@ -106,15 +113,5 @@ def create_app(engine: Stageflow, secret_key: str | None = None, config: dict | 
     def stageflow_context():
         return {"stageflow_menu": current_menu}
 
-    @app.get("/health", endpoint="stageflow_health")
-    def health():
-        """The database answers; the installed apps with their revision and entities."""
-        engine.ping()
-        loaded = {name: engine.catalog.get(name) for name in engine.catalog.names()}
-        broken = {name: [str(p) for p in exc.problems[:20]] for name, exc in engine.catalog.broken.items()}
-        return jsonify(status="degraded" if broken else "ok", database=engine.db.dialect.name,
-                       apps={name: app.revision for name, app in loaded.items()},
-                       entities={name: list(app.spec.entities) for name, app in loaded.items()},
-                       **({"broken_apps": broken} if broken else {}))
-
+    register_health(app)
     return app
